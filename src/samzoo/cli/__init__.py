@@ -1,0 +1,49 @@
+"""The ``samzoo`` command line: a thin layer over the Python API.
+
+Each ``cmd_*.py`` module in this package adds its sub-commands through
+``register(subparsers)``; handlers take the parsed arguments and return an
+exit code. Only this package prints and parses arguments. Errors derived from
+:class:`samzoo.errors.SamzooError` are printed as one line, without a
+traceback, and end with their exit code (2 for bad input and usage).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from ..errors import SamzooError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="samzoo",
+        description="Catalog, build, validate and load the Segment Anything for Microscopy models of the BioImage.IO Model Zoo.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if info.name.startswith("cmd_"):
+            importlib.import_module(f"{__name__}.{info.name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except SamzooError as e:
+        print(f"samzoo: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("samzoo: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Exceptions that carry a one-line, user-facing message and a CLI exit code."""
+
+from __future__ import annotations
+
+
+class SamzooError(Exception):
+    """Base of every error samzoo reports to a user.
+
+    The message is a single line saying what is wrong and what to do. The CLI
+    prints it without a traceback and exits with ``exit_code``.
+    """
+
+    exit_code: int = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(str(message).split()))
+
+
+class SpecError(SamzooError):
+    """A model spec file is malformed (names the file, the field and the fix)."""
+
+
+class UnknownModelError(SamzooError, LookupError):
+    """A model name that the catalog does not know."""
+
+    def __init__(self, name: str, suggestions: list[str]) -> None:
+        self.name = name
+        self.suggestions = suggestions
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(
+            f"unknown model {name!r}.{hint} Run `samzoo list --all-versions` to see every name."
+        )
