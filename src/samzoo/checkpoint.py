@@ -1,0 +1,128 @@
+"""Read SAM checkpoints safely (``weights_only=True``) in any of the formats the family uses.
+
+Accepted files:
+
+* a plain SAM state dict (``image_encoder.patch_embed.proj.weight``, ...);
+* a fine-tuning checkpoint ``{"model_state": ..., "decoder_state": ..., <training state>}``
+  whose SAM keys may carry a ``sam.`` prefix;
+* a combined zoo file ``{"model_state": ..., "decoder_state": ...}``.
+
+The encoder is inferred from the weights: ``image_encoder.patch_embed.proj.weight``
+has 768 (vit_b), 1024 (vit_l) or 1280 (vit_h) output channels; TinyViT
+weights without ``patch_embed.proj`` are vit_t (MobileSAM).
+"""
+
+from __future__ import annotations
+
+import pickle
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import torch
+
+from .errors import SamzooError
+
+_PATCH_EMBED = "image_encoder.patch_embed.proj.weight"
+_WIDTH_TO_ENCODER = {768: "vit_b", 1024: "vit_l", 1280: "vit_h"}
+_TINYVIT_MARK = "image_encoder.patch_embed.seq."
+_REQUIRED_PREFIXES = ("image_encoder.", "prompt_encoder.", "mask_decoder.")
+
+
+class CheckpointError(SamzooError):
+    """A file that is not a usable SAM checkpoint."""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The SAM weights (and optional decoder weights) read from a file."""
+
+    path: Path
+    encoder: str
+    state_dict: dict[str, torch.Tensor]
+    decoder_state: dict[str, torch.Tensor] | None = None
+    extra_keys: tuple[str, ...] = field(default=())
+
+
+def infer_encoder(state_dict: Mapping[str, Any], source: str = "checkpoint") -> str:
+    """``vit_t|vit_b|vit_l|vit_h`` from a plain SAM state dict."""
+    weight = state_dict.get(_PATCH_EMBED)
+    if weight is not None:
+        width = int(weight.shape[0])
+        if width not in _WIDTH_TO_ENCODER:
+            raise CheckpointError(
+                f"{source}: {_PATCH_EMBED} has {width} channels; expected 768 (vit_b), 1024 (vit_l) or 1280 (vit_h)"
+            )
+        return _WIDTH_TO_ENCODER[width]
+    if any(k.startswith(_TINYVIT_MARK) for k in state_dict):
+        return "vit_t"
+    raise CheckpointError(
+        f"{source}: no SAM image encoder weights found (neither {_PATCH_EMBED} nor TinyViT keys); "
+        "pass a SAM or micro-sam checkpoint"
+    )
+
+
+def _torch_load(path: Path) -> Any:
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such file; check the path")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True, mmap=_is_zip(path))
+    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if "weights_only" in str(e) or "Unsupported global" in str(e):
+            raise CheckpointError(
+                f"{path}: holds pickled Python objects that are not tensors ({first[:160]}); "
+                "samzoo never unpickles arbitrary objects: save the state dict alone with "
+                "torch.save(checkpoint['model_state'], 'weights.pt')"
+            ) from None
+        raise CheckpointError(f"{path}: not a readable PyTorch checkpoint ({first[:160]}); is the file complete?") from None
+
+
+def _is_zip(path: Path) -> bool:
+    try:
+        return zipfile.is_zipfile(path)
+    except OSError:
+        return False
+
+
+def _tensor_dict(obj: Any, what: str, path: Path) -> dict[str, torch.Tensor]:
+    if not isinstance(obj, Mapping) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise CheckpointError(f"{path}: {what} is not a dict of tensors; pass a SAM state dict or a micro-sam checkpoint")
+    return dict(obj)
+
+
+def split_checkpoint(obj: Any, path: Path) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor] | None, tuple[str, ...]]:
+    """(sam state dict without prefixes, decoder state or None, names of other top-level keys)."""
+    if not isinstance(obj, Mapping):
+        raise CheckpointError(f"{path}: holds a {type(obj).__name__}, not a dict; pass a SAM state dict or a micro-sam checkpoint")
+    if "model_state" in obj:
+        state = _tensor_dict(obj["model_state"], "'model_state'", path)
+        decoder = _tensor_dict(obj["decoder_state"], "'decoder_state'", path) if obj.get("decoder_state") is not None else None
+        extra = tuple(sorted(str(k) for k in obj if k not in ("model_state", "decoder_state")))
+    else:
+        state, decoder, extra = _tensor_dict(obj, "the checkpoint", path), None, ()
+    if state and all(k.startswith("sam.") for k in state):
+        state = {k[len("sam."):]: v for k, v in state.items()}
+    missing = [p for p in _REQUIRED_PREFIXES if not any(k.startswith(p) for k in state)]
+    if missing:
+        raise CheckpointError(
+            f"{path}: SAM weights incomplete, no keys under {', '.join(missing)}; pass the full SAM checkpoint"
+        )
+    return state, decoder, extra
+
+
+def load_checkpoint(path: str | Path) -> Checkpoint:
+    """Read ``path`` with ``weights_only=True`` and return its SAM weights and inferred encoder."""
+    path = Path(path)
+    state, decoder, extra = split_checkpoint(_torch_load(path), path)
+    return Checkpoint(path, infer_encoder(state, str(path)), state, decoder, extra)
+
+
+def load_state_dict_file(path: str | Path) -> dict[str, torch.Tensor]:
+    """A plain state dict file (e.g. a decoder ``vit_b_decoder.pt``), read with ``weights_only=True``."""
+    path = Path(path)
+    obj = _torch_load(path)
+    if isinstance(obj, Mapping) and "decoder_state" in obj and "model_state" not in obj:
+        obj = obj["decoder_state"]
+    return _tensor_dict(obj, "the file", path)

@@ -1,0 +1,129 @@
+"""SAM module registry: build a ``segment_anything`` Sam (MobileSAM for vit_t) for an encoder, fast.
+
+``BUILDERS`` is a plain dict of small builder functions, one per encoder, as
+in segment-anything's ``build_sam.py``. :func:`build_sam` builds the module
+with its parameters on the ``meta`` device (no memory, no random
+initialisation that a checkpoint would immediately overwrite) and then
+assigns the checkpoint's tensors in place, so building costs little more than
+reading the weights. Buffers that are not in a state dict (pixel mean/std,
+TinyViT's attention index tables) are still computed as usual.
+
+Shapes: every encoder takes a ``B x 3 x 1024 x 1024`` float image (pixel
+values 0..255, normalised inside the model) and returns ``B x 256 x 64 x 64``
+image embeddings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from typing import Callable, Iterator, Mapping
+
+import torch
+from torch import nn
+
+from .errors import SamzooError
+
+IMAGE_SIZE = 1024
+EMBEDDING_SHAPE = (256, 64, 64)
+
+
+def _segment_anything(name: str) -> Callable[[], nn.Module]:
+    def build() -> nn.Module:
+        from segment_anything import sam_model_registry
+
+        return sam_model_registry[name]()
+
+    return build
+
+
+def _mobile_sam() -> nn.Module:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # timm deprecation and registry-overwrite warnings
+            from mobile_sam import sam_model_registry
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise SamzooError(
+            "vit_t needs the `mobile_sam` module; install it with `pip install mobilesam-mirror timm`"
+        ) from None
+    return sam_model_registry["vit_t"]()
+
+
+#: encoder name -> function returning an (uninitialised or random) Sam module
+BUILDERS: dict[str, Callable[[], nn.Module]] = {
+    "vit_h": _segment_anything("vit_h"),
+    "vit_l": _segment_anything("vit_l"),
+    "vit_b": _segment_anything("vit_b"),
+    "vit_t": _mobile_sam,
+}
+
+
+@contextlib.contextmanager
+def parameters_on_meta() -> Iterator[None]:
+    """Within this context, every ``nn.Parameter`` a module registers is moved to the meta device.
+
+    Initialisers then run on meta tensors (free); buffers stay real.
+    """
+    original = nn.Module.register_parameter
+
+    def register(module: nn.Module, name: str, param: nn.Parameter | None) -> None:
+        original(module, name, param)
+        if param is not None and param.device.type != "meta":
+            module._parameters[name] = nn.Parameter(param.to("meta"), requires_grad=param.requires_grad)
+
+    nn.Module.register_parameter = register  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        nn.Module.register_parameter = original  # type: ignore[method-assign]
+
+
+def random_sam(encoder: str, seed: int = 0) -> nn.Module:
+    """A randomly initialised Sam of the true architecture (for tests, demos and benchmarks)."""
+    _check_encoder(encoder)
+    torch.manual_seed(seed)
+    return BUILDERS[encoder]().eval()
+
+
+def build_sam(encoder: str, state_dict: Mapping[str, torch.Tensor], device: str | torch.device = "cpu") -> nn.Module:
+    """Build a Sam for ``encoder`` holding ``state_dict`` (a plain SAM state dict), in eval mode.
+
+    The module's parameters are the state dict's tensors (no copy when they are already on ``device``).
+    Raises :class:`SamzooError` naming missing or unexpected keys.
+    """
+    _check_encoder(encoder)
+    with parameters_on_meta():
+        sam = BUILDERS[encoder]()
+    result = sam.load_state_dict(state_dict, strict=False, assign=True)
+    problems = []
+    if result.missing_keys:
+        problems.append(f"missing {len(result.missing_keys)} keys (e.g. {result.missing_keys[0]})")
+    if result.unexpected_keys:
+        problems.append(f"unexpected {len(result.unexpected_keys)} keys (e.g. {result.unexpected_keys[0]})")
+    if problems:
+        raise SamzooError(
+            f"the weights do not fit the {encoder} architecture: {'; '.join(problems)}. "
+            "Check that the checkpoint is a SAM checkpoint of that encoder"
+        )
+    # eval() first: TinyViT caches attention biases in a buffer ('ab') derived from its parameters
+    # when it switches mode, so it must be derived from the loaded weights before moving devices.
+    return sam.eval().to(device)
+
+
+def _check_encoder(encoder: str) -> None:
+    if encoder not in BUILDERS:
+        raise SamzooError(f"unknown encoder {encoder!r}; choose one of {', '.join(BUILDERS)}")
+
+
+def save_random_checkpoint(path, encoder: str, seed: int = 0) -> None:
+    """Write the state dict of :func:`random_sam` to ``path`` (atomically). Never a publishable model."""
+    import os
+    from pathlib import Path
+
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        torch.save(random_sam(encoder, seed).state_dict(), tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

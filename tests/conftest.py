@@ -1,0 +1,55 @@
+"""Shared fixtures: random-initialised SAM checkpoints of the true architectures (no downloads)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+warnings.filterwarnings("ignore", category=FutureWarning, module="timm")
+warnings.filterwarnings("ignore", category=UserWarning, module="mobile_sam")
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path, monkeypatch):
+    """Every test gets its own cache and no user catalog, and never touches the network by accident."""
+    monkeypatch.setenv("SAMZOO_CACHE_DIR", str(tmp_path / "samzoo-cache"))
+    monkeypatch.delenv("SAMZOO_CATALOG", raising=False)
+    monkeypatch.delenv("SAMZOO_MIRRORS", raising=False)
+    monkeypatch.delenv("SAMZOO_OFFLINE", raising=False)
+    monkeypatch.setenv("MICROSAM_CACHEDIR", str(tmp_path / "microsam-cache"))
+
+
+def _checkpoint(tmp_path_factory, encoder: str) -> Path:
+    from samzoo.models import save_random_checkpoint
+
+    path = tmp_path_factory.mktemp(f"ckpt_{encoder}") / f"{encoder}_random.pt"
+    save_random_checkpoint(path, encoder, seed=0)
+    return path
+
+
+@pytest.fixture(scope="session")
+def vit_t_checkpoint(tmp_path_factory) -> Path:
+    """A random-initialised MobileSAM (vit_t) state dict file, seed 0 (~40 MB)."""
+    return _checkpoint(tmp_path_factory, "vit_t")
+
+
+@pytest.fixture(scope="session")
+def vit_b_checkpoint(tmp_path_factory) -> Path:
+    """A random-initialised SAM vit_b state dict file, seed 0 (~375 MB)."""
+    return _checkpoint(tmp_path_factory, "vit_b")
+
+
+def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run ``python -m samzoo ARGS`` in a real subprocess; returns the completed process (text mode)."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "samzoo", *args],
+        capture_output=True, text=True, env=full_env, cwd=cwd or REPO, timeout=timeout,
+    )
