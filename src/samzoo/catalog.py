@@ -293,7 +293,9 @@ def user_spec_dir() -> Path | None:
 
 
 def _format_validation_error(path: Path, err: ValidationError) -> str:
-    first = err.errors()[0]
+    errors = err.errors()
+    # a typo'd name shows up twice (unknown field + missing field): report the typo
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
     if first["type"] == "extra_forbidden":
         field = str(first["loc"][-1])
@@ -488,7 +490,12 @@ class Catalog:
         raise UnknownModelError(text, self.suggest(text))
 
     def suggest(self, name: str, n: int = 5) -> list[str]:
-        return difflib.get_close_matches(name, self.names(), n=n, cutoff=0.5)
+        """Close names; when nothing is close, the most similar model types and nicknames."""
+        close = difflib.get_close_matches(name, self.names(), n=n, cutoff=0.5)
+        if close:
+            return close
+        plain = [*self.models, *self._nicknames]
+        return difflib.get_close_matches(name, plain, n=3, cutoff=0.0)
 
     def find_by_weights_hash(self, digest: str) -> ModelRef | None:
         """The published version whose encoder weights hash to ``digest`` (``alg:hex``), if any."""

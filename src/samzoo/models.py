@@ -94,7 +94,14 @@ def build_sam(encoder: str, state_dict: Mapping[str, torch.Tensor], device: str 
     _check_encoder(encoder)
     with parameters_on_meta():
         sam = BUILDERS[encoder]()
-    result = sam.load_state_dict(state_dict, strict=False, assign=True)
+    try:
+        result = sam.load_state_dict(state_dict, strict=False, assign=True)
+    except RuntimeError as e:  # shape mismatches
+        detail = next((line.strip() for line in str(e).splitlines() if "size mismatch" in line), str(e).splitlines()[0])
+        raise SamzooError(
+            f"the weights do not fit the {encoder} architecture ({detail[:200]}); "
+            "check that the checkpoint is a SAM checkpoint of that encoder"
+        ) from None
     problems = []
     if result.missing_keys:
         problems.append(f"missing {len(result.missing_keys)} keys (e.g. {result.missing_keys[0]})")
