@@ -24,6 +24,8 @@ def _isolated_env(tmp_path, monkeypatch):
     monkeypatch.delenv("SAMZOO_MIRRORS", raising=False)
     monkeypatch.delenv("SAMZOO_OFFLINE", raising=False)
     monkeypatch.setenv("MICROSAM_CACHEDIR", str(tmp_path / "microsam-cache"))
+    # the default user catalog (<user config dir>/samzoo/catalog) must not leak into tests
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
 
 
 def _checkpoint(tmp_path_factory, encoder: str) -> Path:

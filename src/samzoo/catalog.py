@@ -55,6 +55,8 @@ CATEGORIES: dict[str, str] = {
 SHARED_FILE = "_shared.yaml"
 _NICKNAME = re.compile(r"^[a-z]+-[a-z]+$")
 _MODEL_TYPE = re.compile(r"^[a-z][a-z0-9_]*$")
+#: libyaml's safe loader when available (same result, ~20x faster: the catalog is read at every resolve)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ZENODO_RECORD = re.compile(r"zenodo\.(?:org/records?/|)(\d+)|zenodo\.(\d+)", re.IGNORECASE)
 
 
@@ -287,9 +289,13 @@ def builtin_spec_dir() -> Path:
 
 
 def user_spec_dir() -> Path | None:
-    """The user catalog directory from ``SAMZOO_CATALOG`` (read now, not at import time)."""
+    """The user catalog directory: ``SAMZOO_CATALOG``, else ``<user config dir>/samzoo/catalog`` (read now, not at import time)."""
     value = os.environ.get("SAMZOO_CATALOG")
-    return Path(value).expanduser() if value else None
+    if value:
+        return Path(value).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("samzoo")) / "catalog"
 
 
 def _format_validation_error(path: Path, err: ValidationError) -> str:
@@ -332,7 +338,7 @@ def _read_yaml(path: Path) -> Any:
     except OSError as e:
         raise SpecError(f"{path}: cannot read spec file ({e.strerror}); check the path and permissions") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""

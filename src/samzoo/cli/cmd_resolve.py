@@ -1,0 +1,162 @@
+"""``samzoo fetch``, ``samzoo cache list|verify|import|clear`` and ``samzoo catalog add``: the resolver."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..catalog import DOMAINS, ENCODERS, load_catalog
+from ..errors import SamzooError
+from ._output import print_json, table
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("fetch", help="download (or find in the cache) and verify the weights of models")
+    p.add_argument("names", nargs="+", metavar="NAME", help="catalog name, DOI, URL, checkpoint file or package")
+    p.add_argument("--offline", action="store_true", help="never use the network (also: SAMZOO_OFFLINE=1)")
+    p.add_argument("--no-decoder", action="store_true", help="skip the instance-segmentation decoder")
+    p.add_argument("--hash", help="expected ALG:HEX of a URL or file given as NAME")
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.set_defaults(func=cmd_fetch)
+
+    cache = sub.add_parser("cache", help="the verified weight cache (SAMZOO_CACHE_DIR)")
+    csub = cache.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
+    p = csub.add_parser("list", help="cached files, their models and sizes")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_cache_list)
+    p = csub.add_parser("verify", help="re-hash every cached file; delete those that do not match")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_cache_verify)
+    p = csub.add_parser("import", help="put a hand-carried file into the cache after checking its hash")
+    p.add_argument("file")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--as", dest="name", metavar="NAME", help="the catalog model this file belongs to (encoder or decoder)")
+    what.add_argument("--hash", help="ALG:HEX the file must have (for files outside the catalog)")
+    p.set_defaults(func=cmd_cache_import)
+    p = csub.add_parser("clear", help="delete every cached file")
+    p.add_argument("--yes", action="store_true", help="do not ask")
+    p.set_defaults(func=cmd_cache_clear)
+
+    cat = sub.add_parser("catalog", help="the user catalog (SAMZOO_CATALOG)")
+    catsub = cat.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
+    p = catsub.add_parser("add", help="register your own model; every command then knows NAME")
+    p.add_argument("name", metavar="NAME", help="model type, starting with its encoder, e.g. vit_b_mylab")
+    p.add_argument("--encoder", required=True, choices=ENCODERS)
+    p.add_argument("--weights", required=True, metavar="URL_OR_PATH")
+    p.add_argument("--hash", metavar="ALG:HEX", help="hash of the weights (required for a URL; computed for a local file)")
+    p.add_argument("--decoder", metavar="URL_OR_PATH", help="instance-segmentation decoder weights")
+    p.add_argument("--decoder-hash", metavar="ALG:HEX")
+    p.add_argument("--domain", choices=DOMAINS, default="light_microscopy")
+    p.add_argument("--nickname", help="adjective-animal zoo nickname (needs --emoji)")
+    p.add_argument("--emoji")
+    p.add_argument("--description")
+    p.add_argument("--license", default="CC-BY-4.0")
+    p.add_argument("--replace", action="store_true", help="overwrite your own spec of the same name")
+    p.set_defaults(func=cmd_catalog_add)
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from ..resolve import resolve
+
+    if args.hash and len(args.names) > 1:
+        raise SamzooError("--hash applies to one NAME; fetch the files one at a time")
+    catalog = load_catalog()
+    results = []
+    for name in args.names:
+        r = resolve(name, offline=True if args.offline else None, decoder=not args.no_decoder, hash=args.hash, catalog=catalog)
+        results.append(r)
+        if not r.verified:
+            print(f"samzoo: note: {r.name} has no known hash; it was not verified", file=sys.stderr)
+    if args.json:
+        print_json([r.to_dict() for r in results])
+        return 0
+    for r in results:
+        print(f"{r.model_type}" + (f"@{r.version}" if r.version else "") + f"  ({r.origin})")
+        print(f"  encoder_path: {r.encoder_path}")
+        print(f"  decoder_path: {r.decoder_path or '-'}")
+    return 0
+
+
+def _names_by_hash() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for spec in load_catalog().all():
+        for v in spec.versions:
+            if v.weights:
+                for kind, wf in (("encoder", v.weights.encoder), ("decoder", v.weights.decoder)):
+                    if wf is not None:
+                        out.setdefault(wf.hash, f"{spec.model_type}@{v.version} {kind}")
+    return out
+
+
+def _cache():
+    from ..resolve.cache import WeightCache
+    from ..resolve.settings import cache_root
+
+    return WeightCache(cache_root())
+
+
+def cmd_cache_list(args: argparse.Namespace) -> int:
+    cache, names = _cache(), _names_by_hash()
+    rows = [{"model": names.get(e.hash, "-"), "hash": e.hash, "size": e.size, "stamped": e.stamped, "path": str(e.path)}
+            for e in cache.entries()]
+    if args.json:
+        print_json(rows)
+        return 0
+    print(f"cache: {cache.root}")
+    if not rows:
+        print("(empty)")
+        return 0
+    print(table([[r["model"], f"{r['size'] / 1e6:.1f} MB", "yes" if r["stamped"] else "no", r["path"]] for r in rows],
+                ["MODEL", "SIZE", "VERIFIED", "PATH"]))
+    return 0
+
+
+def cmd_cache_verify(args: argparse.Namespace) -> int:
+    cache, names = _cache(), _names_by_hash()
+    report, bad = [], 0
+    for e in cache.entries():
+        got = cache.verify(e)
+        ok = got == e.hash
+        if not ok:
+            bad += 1
+            cache.remove(e)
+        report.append({"model": names.get(e.hash, "-"), "path": str(e.path), "expected": e.hash, "got": got, "ok": ok})
+    if args.json:
+        print_json(report)
+    else:
+        for r in report:
+            status = "ok" if r["ok"] else f"MISMATCH (got {r['got']}), deleted"
+            print(f"{r['model']}  {r['path']}: {status}")
+        print(f"{len(report)} file(s) checked, {bad} bad" + ("; fetch them again with `samzoo fetch NAME`" if bad else ""))
+    return 1 if bad else 0
+
+
+def cmd_cache_import(args: argparse.Namespace) -> int:
+    from ..resolve.importer import import_file
+
+    done = import_file(args.file, name=args.name, hash=args.hash)
+    print(f"imported {args.file} as {done.what} ({done.hash})\n  {done.path}")
+    return 0
+
+
+def cmd_cache_clear(args: argparse.Namespace) -> int:
+    cache = _cache()
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise SamzooError(f"refusing to delete {cache.root} without confirmation; pass --yes")
+        if input(f"delete every file under {cache.root}? [y/N] ").strip().lower() not in ("y", "yes"):
+            print("nothing deleted")
+            return 1
+    freed = cache.clear()
+    print(f"cleared {cache.root} ({freed / 1e6:.1f} MB freed)")
+    return 0
+
+
+def cmd_catalog_add(args: argparse.Namespace) -> int:
+    from ..resolve.user_catalog import add_model
+
+    path = add_model(args.name, encoder=args.encoder, weights=args.weights, hash=args.hash, decoder=args.decoder,
+                     decoder_hash=args.decoder_hash, domain=args.domain, nickname=args.nickname, emoji=args.emoji,
+                     description=args.description, license=args.license, replace=args.replace)
+    print(f"added {args.name} to the user catalog: {path}")
+    return 0

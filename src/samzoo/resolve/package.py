@@ -1,0 +1,112 @@
+"""Find the weights of a BioImage.IO model package (zip or unpacked folder) through its rdf.yaml.
+
+The encoder weights are ``weights.pytorch_state_dict.source`` (with its
+``sha256``); a decoder, if any, is the attachment whose file name contains
+``decoder`` (with its ``sha256`` when given).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO, Iterator
+
+import yaml
+
+from ..errors import SamzooError
+
+RDF_NAMES = ("rdf.yaml", "bioimageio.yaml")
+
+
+class PackageError(SamzooError):
+    """A package without readable pytorch_state_dict weights."""
+
+
+@dataclass(frozen=True)
+class PackageFile:
+    source: str             # relative path inside the package, or a URL
+    sha256: str | None      # "sha256:<hex>" or None
+
+
+@dataclass(frozen=True)
+class PackageWeights:
+    path: Path
+    name: str
+    encoder: PackageFile
+    decoder: PackageFile | None
+
+
+def is_package(path: Path) -> bool:
+    return path.is_dir() and _rdf_in_dir(path) is not None or (path.is_file() and zipfile.is_zipfile(path) and path.suffix == ".zip")
+
+
+def _rdf_in_dir(path: Path) -> Path | None:
+    for name in RDF_NAMES:
+        if (path / name).is_file():
+            return path / name
+    found = sorted(path.glob("*.bioimageio.yaml"))
+    return found[0] if found else None
+
+
+def _rdf_text(path: Path) -> str:
+    if path.is_dir():
+        rdf = _rdf_in_dir(path)
+        if rdf is None:
+            raise PackageError(f"{path}: no rdf.yaml in this folder; pass a BioImage.IO package folder or zip")
+        return rdf.read_text(encoding="utf-8")
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            rdf = next((n for n in RDF_NAMES if n in names), None) or next((n for n in names if n.endswith(".bioimageio.yaml")), None)
+            if rdf is None:
+                raise PackageError(f"{path}: the zip holds no rdf.yaml; pass a BioImage.IO model package")
+            return z.read(rdf).decode("utf-8")
+    except zipfile.BadZipFile:
+        raise PackageError(f"{path}: not a readable zip file; is the download complete?") from None
+
+
+def _file(entry: dict, what: str, path: Path) -> PackageFile:
+    source = entry.get("source") if isinstance(entry, dict) else None
+    if not isinstance(source, str) or not source:
+        raise PackageError(f"{path}: rdf.yaml: {what} has no 'source'; the package is incomplete")
+    sha = entry.get("sha256")
+    return PackageFile(source, f"sha256:{str(sha).lower()}" if sha else None)
+
+
+def read_package(path: Path) -> PackageWeights:
+    """The weight files a package declares (reads rdf.yaml only)."""
+    try:
+        rdf = yaml.safe_load(_rdf_text(path))
+    except yaml.YAMLError as e:
+        raise PackageError(f"{path}: rdf.yaml is not valid YAML ({getattr(e, 'problem', e)})") from None
+    if not isinstance(rdf, dict):
+        raise PackageError(f"{path}: rdf.yaml is not a mapping; pass a BioImage.IO model package")
+    weights = rdf.get("weights") or {}
+    psd = weights.get("pytorch_state_dict") if isinstance(weights, dict) else None
+    if not isinstance(psd, dict):
+        have = ", ".join(weights) if isinstance(weights, dict) and weights else "none"
+        raise PackageError(f"{path}: rdf.yaml has no pytorch_state_dict weights (has: {have}); samzoo loads SAM state dicts only")
+    encoder = _file(psd, "weights.pytorch_state_dict", path)
+    decoder = None
+    for att in rdf.get("attachments") or []:
+        src = att.get("source") if isinstance(att, dict) else att
+        if isinstance(src, str) and "decoder" in PurePosixPath(src).name and src.endswith((".pt", ".pth")):
+            decoder = _file(att if isinstance(att, dict) else {"source": src}, "attachment", path)
+            break
+    name = str(rdf.get("id") or rdf.get("name") or path.stem)
+    return PackageWeights(path, name, encoder, decoder)
+
+
+@contextlib.contextmanager
+def open_member(path: Path, source: str) -> Iterator[BinaryIO]:
+    """Open a file of a zip package for reading (binary)."""
+    member = source[2:] if source.startswith("./") else source
+    with zipfile.ZipFile(path) as z:
+        try:
+            f = z.open(member)
+        except KeyError:
+            raise PackageError(f"{path}: rdf.yaml names {source!r} but the zip does not contain it; the package is broken") from None
+        with f:
+            yield f

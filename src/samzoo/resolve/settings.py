@@ -1,0 +1,52 @@
+"""Where the resolver looks and whether it may use the network: read from the environment at call time.
+
+``SAMZOO_CACHE_DIR``  cache root (default: the platform's user cache dir, e.g. ``~/.cache/samzoo``)
+``SAMZOO_OFFLINE``    ``1``/``true``/``yes``/``on``: never open a network connection
+``SAMZOO_MIRRORS``    base URLs separated by spaces or commas; a mirror serves
+                      ``<base>/<alg>-<hex>/<filename>``, the layout of ``<cache>/weights/``
+``MICROSAM_CACHEDIR`` micro-sam's cache (default: ``pooch.os_cache("micro_sam")``); its
+                      ``models/<model_type>`` and ``models/<model_type>_decoder`` files are reused
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def cache_root(cache_dir: str | Path | None = None) -> Path:
+    """The cache root: ``cache_dir`` if given, else ``SAMZOO_CACHE_DIR``, else the user cache dir."""
+    if cache_dir is not None:
+        return Path(cache_dir).expanduser()
+    value = os.environ.get("SAMZOO_CACHE_DIR")
+    if value:
+        return Path(value).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("samzoo"))
+
+
+def is_offline(offline: bool | None = None) -> bool:
+    """``offline`` if given, else whether ``SAMZOO_OFFLINE`` is set to a true value."""
+    if offline is not None:
+        return bool(offline)
+    return os.environ.get("SAMZOO_OFFLINE", "").strip().lower() in _TRUE
+
+
+def mirrors() -> list[str]:
+    """Mirror base URLs from ``SAMZOO_MIRRORS`` (space or comma separated), in order."""
+    value = os.environ.get("SAMZOO_MIRRORS", "")
+    return [m.rstrip("/") for m in re.split(r"[\s,]+", value) if m]
+
+
+def microsam_cache_dir() -> Path:
+    """micro-sam's cache directory, as micro-sam computes it (``MICROSAM_CACHEDIR`` or pooch's os cache)."""
+    value = os.environ.get("MICROSAM_CACHEDIR")
+    if value:
+        return Path(value).expanduser()
+    import platformdirs  # pooch.os_cache("micro_sam") is platformdirs.user_cache_dir("micro_sam")
+
+    return Path(platformdirs.user_cache_dir("micro_sam"))
