@@ -78,6 +78,37 @@ def parameters_on_meta() -> Iterator[None]:
         nn.Module.register_parameter = original  # type: ignore[method-assign]
 
 
+#: SAM's fixed input normalisation: the only buffers of the ViT models that are not in a state dict
+_PIXEL_CONSTANTS = {"pixel_mean": (123.675, 116.28, 103.53), "pixel_std": (58.395, 57.12, 57.375)}
+
+
+def _skeleton(encoder: str) -> nn.Module:
+    """The module without weights: fully on meta for the ViT models (fastest), parameters only for vit_t.
+
+    TinyViT (vit_t) computes index buffers at construction that no state dict holds, so its buffers
+    must be real; the ViT models' only such buffers are the pixel constants, restored afterwards.
+    """
+    if encoder == "vit_t":
+        with parameters_on_meta():
+            return BUILDERS[encoder]()
+    with torch.device("meta"):
+        return BUILDERS[encoder]()
+
+
+def _materialise_constants(sam: nn.Module) -> None:
+    """Restore the pixel constants, switch to eval mode, and fail if any tensor is still empty."""
+    for name, values in _PIXEL_CONSTANTS.items():
+        buffer = sam._buffers.get(name)
+        if buffer is not None and buffer.is_meta:
+            sam.register_buffer(name, torch.tensor(values, dtype=torch.float32).view(-1, 1, 1), persistent=False)
+    # eval(): TinyViT caches attention biases in a buffer ('ab') derived from its parameters when it
+    # switches mode, so it must be derived from the loaded weights (before any device move)
+    sam.eval()
+    left = [n for n, t in [*sam.named_parameters(), *sam.named_buffers()] if t.is_meta]
+    if left:
+        raise SamzooError(f"the weights leave {len(left)} tensors of the model empty (e.g. {left[0]}); pass a complete SAM checkpoint")
+
+
 def random_sam(encoder: str, seed: int = 0) -> nn.Module:
     """A randomly initialised Sam of the true architecture (for tests, demos and benchmarks)."""
     _check_encoder(encoder)
@@ -92,8 +123,7 @@ def build_sam(encoder: str, state_dict: Mapping[str, torch.Tensor], device: str 
     Raises :class:`SamzooError` naming missing or unexpected keys.
     """
     _check_encoder(encoder)
-    with parameters_on_meta():
-        sam = BUILDERS[encoder]()
+    sam = _skeleton(encoder)
     try:
         result = sam.load_state_dict(state_dict, strict=False, assign=True)
     except RuntimeError as e:  # shape mismatches
@@ -112,9 +142,8 @@ def build_sam(encoder: str, state_dict: Mapping[str, torch.Tensor], device: str 
             f"the weights do not fit the {encoder} architecture: {'; '.join(problems)}. "
             "Check that the checkpoint is a SAM checkpoint of that encoder"
         )
-    # eval() first: TinyViT caches attention biases in a buffer ('ab') derived from its parameters
-    # when it switches mode, so it must be derived from the loaded weights before moving devices.
-    return sam.eval().to(device)
+    _materialise_constants(sam)
+    return sam.to(device)
 
 
 def _check_encoder(encoder: str) -> None:
