@@ -2,12 +2,42 @@
 
 Modules: ``catalog`` (model specs and names), ``recommend`` (which model to use),
 ``build`` (checkpoint -> zoo package), ``validate`` (check any SAM package),
-``resolve`` (load a model by name through a verified cache), ``cli``.
+``resolve`` (load a model by name through a verified cache), ``pipeline``
+(build and validate the whole catalog), ``cli``.
+
+Heavy modules (torch, bioimageio) are imported only when first used::
+
+    import samzoo
+    sam = samzoo.load_sam("vit_b_lm")            # segment_anything Sam, weights verified and cached
+    paths = samzoo.resolve("noisy-ox/1.2")       # local weight paths
+    result = samzoo.build_package("vit_b_lm", "best.pt", output="out.zip")
+    report = samzoo.validate_package("out.zip")
 """
+
+from importlib import import_module
+from typing import Any
 
 from .catalog import Catalog, ModelRef, ModelSpec, load_catalog
 from .errors import SamzooError, SpecError, UnknownModelError
 
 __version__ = "0.1.0"
 
-__all__ = ["Catalog", "ModelRef", "ModelSpec", "SamzooError", "SpecError", "UnknownModelError", "load_catalog", "__version__"]
+_LAZY = {
+    "resolve": ("samzoo.resolve", None),  # the package itself is callable: samzoo.resolve(name)
+    "load_sam": ("samzoo.resolve", "load_sam"),
+    "load_predictor": ("samzoo.resolve", "load_predictor"),
+    "build_package": ("samzoo.build", "build_package"),
+    "validate_package": ("samzoo.validate", "validate_package"),
+    "build_all": ("samzoo.pipeline", "build_all"),
+}
+
+__all__ = ["Catalog", "ModelRef", "ModelSpec", "SamzooError", "SpecError", "UnknownModelError", "load_catalog",
+           "__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'samzoo' has no attribute {name!r}")
+    module_name, attr = _LAZY[name]
+    module = import_module(module_name)
+    return module if attr is None else getattr(module, attr)

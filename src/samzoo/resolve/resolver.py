@@ -8,6 +8,7 @@ file, or a local BioImage.IO package (zip or folder; weights through its rdf.yam
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import urllib.parse
@@ -69,6 +70,9 @@ def _resolve(name, *, offline, cache_dir, decoder, hash, progress, catalog, infe
     off = settings.is_offline(offline)
     if hash is not None:
         hash = _check_hash(hash)
+    index, sep, key = text.rpartition("#")
+    if sep and index.endswith(".json") and not index.startswith(_URL):
+        return _from_collection(Path(index).expanduser(), key, cache, off, decoder, progress, infer_encoder)
     if not text.startswith(_URL):
         path = Path(text).expanduser()
         if path.exists():
@@ -199,6 +203,20 @@ def _fetch_unverified(url: str, filename: str, cache: WeightCache, offline: bool
 
 
 # --- packages -----------------------------------------------------------------------
+def _from_collection(index: Path, key: str, cache: WeightCache, offline: bool, decoder: bool, progress, infer: bool) -> Resolved:
+    """A package listed in a ``collection.json`` (``samzoo build --all``), checked against its sha256."""
+    from ..collection import find_entry, read_collection
+
+    entry = find_entry(read_collection(index), key, str(index))
+    package = index.parent / entry["package"]
+    if not package.is_file():
+        raise SamzooError(f"{index}: package {entry['package']} of {key} is missing; rebuild with `samzoo build --all`")
+    _verify_external(cache, package, f"sha256:{entry['sha256']}")
+    res = _from_package(package, cache, offline, decoder, progress, infer)
+    name = f"{entry.get('id')}/{entry.get('version')}"
+    return dataclasses.replace(res, name=name, model_type=entry["model_type"], version=entry.get("version"), source=str(index))
+
+
 def _from_package(path: Path, cache: WeightCache, offline: bool, decoder: bool, progress, infer: bool) -> Resolved:
     pw = read_package(path)
     enc = _package_file(path, pw.encoder, cache, offline, progress, f"{pw.name} encoder")

@@ -1,0 +1,48 @@
+"""``collection.json``: the index of a folder of packages written by ``samzoo build --all``.
+
+Format::
+
+    {"type": "samzoo-collection", "format_version": 1,
+     "collection": [{"id": "faithful-chicken", "version": "1.2", "model_type": "vit_t_lm",
+                     "package": "faithful-chicken-1.2.zip", "sha256": "...", "status": "passed", ...}]}
+
+The resolver reads it as a catalog source: ``samzoo fetch out/collection.json#faithful-chicken``
+(the key may be an ``id``, ``id/version`` or ``model_type``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .errors import SamzooError
+
+INDEX_NAME = "collection.json"
+INDEX_TYPE = "samzoo-collection"
+
+
+def read_collection(path: str | Path) -> list[dict[str, Any]]:
+    """The entries of a ``collection.json``; one-line :class:`SamzooError` if it is not one."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise SamzooError(f"{path}: cannot read the collection index ({e.strerror})") from None
+    except ValueError as e:
+        raise SamzooError(f"{path}: not valid JSON ({e}); rebuild it with `samzoo build --all`") from None
+    if not isinstance(data, dict) or data.get("type") != INDEX_TYPE or not isinstance(data.get("collection"), list):
+        raise SamzooError(f"{path}: not a samzoo collection index (expected type {INDEX_TYPE!r} and a 'collection' list)")
+    return [e for e in data["collection"] if isinstance(e, dict) and "model_type" in e]
+
+
+def find_entry(entries: list[dict[str, Any]], key: str, source: str = "collection") -> dict[str, Any]:
+    """The entry whose ``id``, ``id/version`` or ``model_type`` is ``key`` (a built package only)."""
+    for e in entries:
+        names = {e.get("model_type"), e.get("id"), f"{e.get('id')}/{e.get('version')}"}
+        if key in names:
+            if not e.get("package") or not e.get("sha256"):
+                raise SamzooError(f"{source}: {key} has no package ({e.get('status')}: {e.get('message', '')}); rebuild it")
+            return e
+    known = ", ".join(sorted(str(e.get("id") or e["model_type"]) for e in entries)) or "none"
+    raise SamzooError(f"{source}: no entry {key!r}; it has: {known}")
