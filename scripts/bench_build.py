@@ -1,0 +1,155 @@
+"""Benchmark `samzoo build` against micro-sam's `export_sam_model` on the same vit_b checkpoint.
+
+Usage:
+    python scripts/bench_build.py [--encoder vit_b] [--workdir bench_output] [--reference-python PY] [--no-test]
+
+Builds one random-initialised checkpoint (seed 0) into a package with samzoo
+and, when `micro_sam` can be imported (by this interpreter or the one given
+with --reference-python, e.g. a separate venv holding micro-sam 1.8.14), with
+micro-sam's exporter in the same run, on the same 512 x 512 image and labels.
+Each build runs in its own subprocess; peak memory is that process's maximum
+resident set size (os.wait4). Prints wall times, peak memory, package sizes,
+the ratios and the targets, and runs `bioimageio test` on samzoo's package
+(unless --no-test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+TARGET_TIME_RATIO = 0.45
+TARGET_PEAK_GB = 2.5
+TARGET_SIZE_RATIO = 1.2
+#: measured on CI's kind of machine (facts.md), used only when micro_sam is absent
+RECORDED_REFERENCE_S = 69.9
+
+
+def run_measured(cmd: list[str], cwd: Path, log: Path) -> tuple[int, float, float]:
+    """(exit code, wall seconds, peak RSS in GB) of one subprocess."""
+    start = time.perf_counter()
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, wall, usage.ru_maxrss * 1024 / 1e9
+
+
+def prepare_inputs(workdir: Path, encoder: str) -> tuple[Path, Path, Path]:
+    """Random checkpoint, and a 512 x 512 image with labels whose two largest objects are ids 1 and 2."""
+    import imageio.v3 as iio
+    import numpy as np
+
+    from samzoo.build.test_data import domain_image, largest_objects, threshold_labels
+    from samzoo.models import save_random_checkpoint
+
+    ckpt = workdir / f"{encoder}_random_seed0.pt"
+    if not ckpt.exists():
+        save_random_checkpoint(ckpt, encoder, seed=0)
+    image, _ = domain_image("histopathology")
+    labels = threshold_labels(image)
+    first, second = largest_objects(labels, 2)
+    relabelled = np.zeros_like(labels)
+    relabelled[labels == first] = 1
+    relabelled[labels == second] = 2
+    iio.imwrite(workdir / "image.png", image)
+    iio.imwrite(workdir / "labels.png", relabelled.astype(np.uint8))
+    return ckpt, workdir / "image.png", workdir / "labels.png"
+
+
+REFERENCE_SCRIPT = textwrap.dedent("""
+    import sys, imageio.v3 as iio
+    from micro_sam.bioimageio.model_export import export_sam_model
+    ckpt, image, labels, out, model_type = sys.argv[1:6]
+    export_sam_model(iio.imread(image), iio.imread(labels), model_type=model_type, name="reference export",
+                     output_path=out, checkpoint_path=ckpt)
+""")
+
+
+def has_micro_sam(python: str) -> bool:
+    return subprocess.run([python, "-c", "import micro_sam.bioimageio.model_export"], capture_output=True).returncode == 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--encoder", default="vit_b", choices=["vit_t", "vit_b", "vit_l", "vit_h"])
+    parser.add_argument("--workdir", default="bench_output")
+    parser.add_argument("--reference-python", default=sys.executable, help="interpreter that can import micro_sam")
+    parser.add_argument("--no-test", action="store_true", help="skip `bioimageio test` of samzoo's package")
+    args = parser.parse_args()
+    workdir = Path(args.workdir).absolute()
+    workdir.mkdir(parents=True, exist_ok=True)
+    model = {"vit_t": "vit_t_lm", "vit_b": "vit_b_lm", "vit_l": "vit_l_lm", "vit_h": "vit_h_histopathology"}[args.encoder]
+    ckpt, image, labels = prepare_inputs(workdir, args.encoder)
+    weights_size = ckpt.stat().st_size
+    print(f"checkpoint {ckpt.name}: random-initialised {args.encoder}, {weights_size / 1e6:.0f} MB; image 512 x 512 (ihc.png)")
+
+    rows = []
+    out = workdir / "samzoo.zip"
+    rc, wall, peak = run_measured([sys.executable, "-m", "samzoo", "build", model, "--checkpoint", str(ckpt), "--image", str(image),
+                                   "--labels", str(labels), "-o", str(out), "--json"],
+                                  workdir, workdir / "samzoo.log")
+    if rc != 0:
+        print(f"samzoo build failed (exit {rc}); see {workdir / 'samzoo.log'}")
+        return 1
+    result = json.loads(_json_tail(workdir / "samzoo.log"))
+    rows.append(("samzoo build", wall, peak, out.stat().st_size))
+    print(f"samzoo: steps {result['timings']}")
+
+    reference = None
+    if has_micro_sam(args.reference_python):
+        ref_out = workdir / "reference.zip"
+        script = workdir / "reference_export.py"
+        script.write_text(REFERENCE_SCRIPT)
+        rc, rwall, rpeak = run_measured([args.reference_python, str(script), str(ckpt), str(image), str(labels), str(ref_out), args.encoder],
+                                        workdir, workdir / "reference.log")
+        if rc == 0:
+            reference = (rwall, rpeak, ref_out.stat().st_size)
+            rows.append(("micro-sam export_sam_model", rwall, rpeak, ref_out.stat().st_size))
+        else:
+            print(f"micro-sam's export failed (exit {rc}); see {workdir / 'reference.log'}")
+    else:
+        print(f"micro_sam is NOT importable by {args.reference_python}: no side-by-side run. "
+              f"Comparing with the reference's time recorded in facts.md ({RECORDED_REFERENCE_S} s on CI's machine), "
+              "which is not a measurement of this run.")
+
+    print()
+    print(f"{'tool':<28} {'wall s':>8} {'peak GB':>8} {'zip MB':>8} {'zip/weights':>12}")
+    for name, w, p, size in rows:
+        print(f"{name:<28} {w:8.1f} {p:8.2f} {size / 1e6:8.1f} {size / weights_size:12.2f}")
+    ref_time = reference[0] if reference else RECORDED_REFERENCE_S
+    ratio = wall / ref_time
+    source = "measured in this run" if reference else "recorded in facts.md, NOT this run"
+    print()
+    print(f"time ratio samzoo / reference ({source}): {ratio:.2f} (target <= {TARGET_TIME_RATIO}) "
+          f"{'OK' if ratio <= TARGET_TIME_RATIO else 'MISSED'}")
+    if reference:
+        print(f"peak memory ratio samzoo / reference: {peak / reference[1]:.2f}")
+    print(f"samzoo peak memory: {peak:.2f} GB (target <= {TARGET_PEAK_GB}) {'OK' if peak <= TARGET_PEAK_GB else 'MISSED'}")
+    size_ratio = out.stat().st_size / weights_size
+    print(f"samzoo zip / weights: {size_ratio:.3f} (target <= {TARGET_SIZE_RATIO}) {'OK' if size_ratio <= TARGET_SIZE_RATIO else 'MISSED'}")
+
+    if not args.no_test:
+        bioimageio = Path(sys.executable).with_name("bioimageio")
+        summary = workdir / "samzoo_test_summary.json"
+        rc, twall, tpeak = run_measured([str(bioimageio), "test", str(out), "--summary", str(summary)], workdir, workdir / "test.log")
+        status = json.loads(summary.read_text())["status"] if summary.exists() else f"no summary (exit {rc})"
+        print(f"bioimageio test {out.name}: status {status}, {twall:.1f} s, peak {tpeak:.2f} GB")
+    return 0
+
+
+def _json_tail(log: Path) -> str:
+    """The JSON object printed by `samzoo build --json` (stderr lines come first in the log)."""
+    text = log.read_text()
+    return text[text.index("{"):]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

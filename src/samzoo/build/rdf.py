@@ -1,0 +1,212 @@
+"""The package's ``rdf.yaml`` (BioImage.IO model format 0.5.12) as plain data, and its offline validation."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+import yaml
+
+from ..catalog import ModelSpec, Person
+from ..errors import SamzooError
+
+FORMAT_VERSION = "0.5.12"
+ARCHITECTURE_FILE = "sam_adaptor.py"
+ARCHITECTURE_CALLABLE = "SamAdaptor"
+#: scores: relative tolerance of the decoder's float32 arithmetic across CPUs/BLAS builds
+SCORES_RTOL = 1e-3
+SCORES_ATOL = 1e-4
+#: masks: flipped pixels per million tolerated (border pixels whose logit is ~0 may flip elsewhere)
+MASKS_MISMATCHED_PPM = 1000
+
+
+def reproducibility_tolerance(scores_max: float) -> list[dict[str, Any]]:
+    """Per-output tolerances, no looser than needed (bioimageio.core uses the first matching entry).
+
+    ``embeddings`` pass through unchanged when given, so they must match exactly. The absolute
+    tolerance of ``scores`` is capped at 1% of their largest value, as bioimageio.spec requires.
+    """
+    scores_atol = math.floor(min(SCORES_ATOL, 0.01 * scores_max) * 1e8) / 1e8 if scores_max > 0 else 0.0
+    return [
+        {"output_ids": ["embeddings"], "relative_tolerance": 0.0, "absolute_tolerance": 0.0, "mismatched_elements_per_million": 0},
+        {"output_ids": ["scores"], "relative_tolerance": SCORES_RTOL, "absolute_tolerance": scores_atol, "mismatched_elements_per_million": 0},
+        {"output_ids": ["masks"], "relative_tolerance": 0.0, "absolute_tolerance": 0.0, "mismatched_elements_per_million": MASKS_MISMATCHED_PPM},
+    ]
+
+
+_ANY = {"min": 1, "step": 1}
+
+
+def _known_github_users() -> set[str]:
+    try:
+        from bioimageio.spec._internal.constants import KNOWN_GITHUB_USERS
+
+        return {u.lower() for u in KNOWN_GITHUB_USERS}
+    except ImportError:  # pragma: no cover - depends on the bioimageio.spec version
+        return set()
+
+
+def _person(p: Person, known: set[str]) -> dict[str, Any]:
+    """An author entry. A github_user unknown to bioimageio.spec would make validation go online: leave it out."""
+    out: dict[str, Any] = {"name": p.name}
+    if p.affiliation:
+        out["affiliation"] = p.affiliation
+    if p.orcid:
+        out["orcid"] = p.orcid
+    if p.github_user and p.github_user.lower() in known:
+        out["github_user"] = p.github_user
+    return out
+
+
+def _file(name: str, sha: Mapping[str, str]) -> dict[str, str]:
+    return {"source": name, "sha256": sha[name]}
+
+
+def tensors(files: Mapping[str, str], sha: Mapping[str, str]) -> tuple[list[dict], list[dict]]:
+    """Inputs and outputs with micro-sam's tensor ids, axes and dtypes (batch fixed to 1).
+
+    ``files`` maps tensor ids to test-tensor files; input and output ``embeddings`` share one file.
+    """
+    batch = {"type": "batch", "size": 1}
+    obj_in = {"type": "index", "id": "object", "size": _ANY}
+    emb_channels = {"type": "channel", "channel_names": [f"c{i}" for i in range(256)]}
+
+    def t(tid: str, axes: list, dtype: str, optional: bool = False, **extra) -> dict:
+        d = {"id": tid, "axes": axes, "test_tensor": _file(files[tid], sha), "data": {"type": dtype}}
+        if optional:
+            d["optional"] = True
+        d.update(extra)
+        return d
+
+    inputs = [
+        t("image", [batch, {"type": "channel", "channel_names": ["R", "G", "B"]},
+                    {"type": "space", "id": "y", "size": _ANY}, {"type": "space", "id": "x", "size": _ANY}], "uint8",
+          description="RGB image, any size (greyscale: repeat the channel)"),
+        t("box_prompts", [batch, obj_in, {"type": "channel", "channel_names": list("hwxy")}], "int64", True,
+          description="one box per object: x0, y0, x1, y1 in pixels"),
+        t("point_prompts", [batch, obj_in, {"type": "index", "id": "point", "size": _ANY},
+                            {"type": "channel", "channel_names": ["x", "y"]}], "int64", True,
+          description="point coordinates x, y in pixels"),
+        t("point_labels", [batch, obj_in, {"type": "index", "id": "point", "size": _ANY}], "int64", True,
+          description="1 foreground, 0 background, -1 padding"),
+        t("mask_prompts", [batch, obj_in, {"type": "channel", "channel_names": ["channel"]},
+                           {"type": "space", "id": "y", "size": 256}, {"type": "space", "id": "x", "size": 256}], "float32", True,
+          description="mask logits in SAM's 256 x 256 low-resolution frame"),
+        t("embeddings", [batch, emb_channels, {"type": "space", "id": "y", "size": 64}, {"type": "space", "id": "x", "size": 64}],
+          "float32", True, description="precomputed image embeddings; skips the image encoder"),
+    ]
+    obj_out = {"type": "index", "id": "object", "size": {}}
+    outputs = [
+        t("masks", [batch, obj_out, {"type": "channel", "channel_names": ["mask"]},
+                    {"type": "space", "id": "y", "size": {"tensor_id": "image", "axis_id": "y"}},
+                    {"type": "space", "id": "x", "size": {"tensor_id": "image", "axis_id": "x"}}], "uint8",
+          description="one binary mask per object"),
+        t("scores", [batch, obj_out, {"type": "channel", "channel_names": ["mask"]}], "float32",
+          description="predicted IoU of each mask"),
+        t("embeddings", [batch, emb_channels, {"type": "space", "id": "y", "size": 64}, {"type": "space", "id": "x", "size": 64}],
+          "float32", description="image embeddings"),
+    ]
+    return inputs, outputs
+
+
+def model_rdf(
+    spec: ModelSpec,
+    version: str,
+    files: Mapping[str, str],
+    sha: Mapping[str, str],
+    weights_file: str,
+    decoder_file: str | None,
+    torch_version: str,
+    samzoo_config: Mapping[str, Any],
+    scores_max: float,
+) -> dict[str, Any]:
+    """The rdf.yaml content. ``files`` maps tensor ids to test-tensor file names; ``sha`` file names to sha256."""
+    known = _known_github_users()
+    inputs, outputs = tensors(files, sha)
+    rdf: dict[str, Any] = {
+        "type": "model",
+        "format_version": FORMAT_VERSION,
+        "name": spec.display_name,
+        "description": spec.description,
+    }
+    if spec.nickname:
+        rdf["id"] = spec.nickname
+        rdf["id_emoji"] = spec.emoji
+    rdf["version"] = version
+    rdf["authors"] = [_person(p, known) for p in spec.authors] or [{"name": "unknown"}]
+    # a maintainer needs a github_user; only users bioimageio.spec knows offline
+    maintainers = [_person(p, known) for p in spec.maintainers if p.github_user and p.github_user.lower() in known]
+    if maintainers:
+        rdf["maintainers"] = maintainers
+    rdf["cite"] = [{k: v for k, v in (("text", c.text), ("doi", c.doi), ("url", c.url)) if v} for c in spec.citations]
+    rdf["license"] = spec.license
+    rdf["tags"] = list(spec.tags)
+    if spec.git_repo:
+        rdf["git_repo"] = spec.git_repo
+    rdf["documentation"] = _file("documentation.md", sha)
+    rdf["covers"] = [_file("cover.png", sha)]
+    rdf["inputs"] = inputs
+    rdf["outputs"] = outputs
+    rdf["weights"] = {
+        "pytorch_state_dict": {
+            "source": weights_file,
+            "sha256": sha[weights_file],
+            "architecture": {
+                "source": ARCHITECTURE_FILE,
+                "sha256": sha[ARCHITECTURE_FILE],
+                "callable": ARCHITECTURE_CALLABLE,
+                "kwargs": {"model_type": spec.encoder},
+            },
+            "pytorch_version": torch_version,
+            "dependencies": _file("environment.yaml", sha),
+        }
+    }
+    if decoder_file:
+        rdf["attachments"] = [_file(decoder_file, sha)]
+    rdf["config"] = {
+        "bioimageio": {"reproducibility_tolerance": reproducibility_tolerance(scores_max)},
+        "samzoo": dict(samzoo_config),
+    }
+    return rdf
+
+
+class _NoAliasDumper(yaml.SafeDumper):
+    """Writes repeated values out in full instead of as YAML anchors and aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump_rdf(rdf: Mapping[str, Any]) -> str:
+    """Deterministic YAML text (insertion order kept, unicode kept, no anchors)."""
+    return yaml.dump(dict(rdf), Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True, width=120)
+
+
+def environment_yaml(encoder: str) -> str:
+    """The conda environment the architecture file needs: torch and segment_anything, or mobile_sam for vit_t."""
+    if encoder == "vit_t":
+        deps = "  - python>=3.10\n  - pytorch>=2.1\n  - timm>=0.9\n  - pip\n  - pip:\n    - mobilesam-mirror>=1.0\n"
+    else:
+        deps = "  - python>=3.10\n  - pytorch>=2.1\n  - pip\n  - pip:\n    - segment-anything>=1.0\n"
+    return f"name: samzoo-sam-{encoder.replace('_', '-')}\nchannels:\n  - conda-forge\ndependencies:\n{deps}"
+
+
+def validate_rdf(rdf: Mapping[str, Any], root) -> None:
+    """Validate with bioimageio.spec, including its file checks (test tensors, tolerances); SamzooError if invalid.
+
+    Works offline: the only online check, of unknown GitHub user names, is avoided by :func:`_person`.
+    """
+    import warnings
+
+    from bioimageio.spec import ValidationContext, build_description
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with ValidationContext(root=root, perform_io_checks=True, file_name="rdf.yaml"):
+            descr = build_description(dict(rdf), format_version="discover")
+    summary = descr.validation_summary
+    if summary.status not in ("valid-format", "passed"):
+        first = next((e for d in summary.details for e in d.errors), None)
+        where = ".".join(str(x) for x in first.loc) if first else "?"
+        msg = first.msg if first else summary.status
+        raise SamzooError(f"internal error: the package description is invalid at {where}: {msg}; please report this") from None

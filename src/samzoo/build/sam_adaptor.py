@@ -1,0 +1,130 @@
+"""Segment Anything as one BioImage.IO model: image and prompts in, masks, scores and embeddings out.
+
+This file is the architecture of samzoo's packages. BioImage.IO tools import it
+alone, from a temporary copy, so it imports nothing but ``torch`` and
+``segment_anything`` (``mobile_sam`` for ``vit_t``). It resizes and pads the
+image with its own torch operations, so its outputs do not depend on whether
+``segment-anything`` or the fork ``segment-anything-py`` is installed.
+
+Tensors (B = 1 batch, O = objects, P = points per object; coordinates are
+pixels of the input image, x before y):
+
+* ``image``         B x 3 x H x W uint8 RGB, any H and W
+* ``box_prompts``   B x O x 4 int64 boxes ``x0, y0, x1, y1`` (optional)
+* ``point_prompts`` B x O x P x 2 int64 points ``x, y`` (optional)
+* ``point_labels``  B x O x P int64, 1 = foreground, 0 = background (with ``point_prompts``)
+* ``mask_prompts``  B x O x 1 x 256 x 256 float32 mask logits (optional)
+* ``embeddings``    B x 256 x 64 x 64 float32 image embeddings (optional; skips the image encoder)
+
+Outputs: ``masks`` B x O x 1 x H x W uint8 (0/1), ``scores`` B x O x 1 float32
+(predicted IoU), ``embeddings`` B x 256 x 64 x 64 float32.
+"""
+
+from typing import Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+IMAGE_SIZE = 1024
+
+
+def build_sam_module(model_type: str) -> nn.Module:
+    """An (untrained) SAM module of ``model_type``: vit_b, vit_l, vit_h (segment_anything) or vit_t (mobile_sam)."""
+    if model_type == "vit_t":
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from mobile_sam import sam_model_registry
+    else:
+        from segment_anything import sam_model_registry
+    return sam_model_registry[model_type]()
+
+
+def resized_shape(height: int, width: int, long_side: int = IMAGE_SIZE) -> Tuple[int, int]:
+    """(h, w) after scaling the longest side to ``long_side`` (as SAM's ResizeLongestSide)."""
+    scale = long_side * 1.0 / max(height, width)
+    return int(height * scale + 0.5), int(width * scale + 0.5)
+
+
+class SamAdaptor(nn.Module):
+    """SAM predictor for one image per call (no state kept between calls)."""
+
+    def __init__(self, model_type: str, sam: Optional[nn.Module] = None) -> None:
+        super().__init__()
+        self.model_type = model_type
+        self.sam = build_sam_module(model_type) if sam is None else sam
+
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
+        """Load a plain SAM state dict (``image_encoder.*``, ``prompt_encoder.*``, ``mask_decoder.*``)."""
+        return self.sam.load_state_dict(state_dict, strict=strict, assign=assign)
+
+    def state_dict(self, *args, **kwargs):
+        return self.sam.state_dict(*args, **kwargs)
+
+    def encode(self, image: torch.Tensor) -> torch.Tensor:
+        """Image embeddings (1 x 256 x 64 x 64) of a 1 x 3 x H x W image with values 0..255."""
+        h, w = image.shape[-2:]
+        new_h, new_w = resized_shape(h, w)
+        x = image.float()
+        x = F.interpolate(x, (new_h, new_w), mode="bilinear", align_corners=False, antialias=True)
+        x = (x - self.sam.pixel_mean) / self.sam.pixel_std
+        x = F.pad(x, (0, IMAGE_SIZE - new_w, 0, IMAGE_SIZE - new_h))
+        return self.sam.image_encoder(x)
+
+    def decode(
+        self,
+        embeddings: torch.Tensor,
+        image_size: Tuple[int, int],
+        box_prompts: Optional[torch.Tensor] = None,
+        point_prompts: Optional[torch.Tensor] = None,
+        point_labels: Optional[torch.Tensor] = None,
+        mask_prompts: Optional[torch.Tensor] = None,
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Masks (1 x O x 1 x H x W uint8) and scores (1 x O x 1) for the prompts of one image."""
+        h, w = image_size
+        new_h, new_w = resized_shape(h, w)
+        scale = torch.tensor([new_w / w, new_h / h], dtype=torch.float32, device=embeddings.device)
+        points = None
+        if point_prompts is not None:
+            if point_labels is None:
+                raise ValueError("point_prompts need point_labels (1 = foreground, 0 = background)")
+            coords = point_prompts[0].to(torch.float32) * scale
+            points = (coords, point_labels[0].to(torch.int64))
+        boxes = None
+        if box_prompts is not None:
+            boxes = (box_prompts[0].to(torch.float32).reshape(-1, 2, 2) * scale).reshape(-1, 4)
+        masks_in = None if mask_prompts is None else mask_prompts[0].to(torch.float32)
+        sparse, dense = self.sam.prompt_encoder(points=points, boxes=boxes, masks=masks_in)
+        low_res, iou = self.sam.mask_decoder(
+            image_embeddings=embeddings,
+            image_pe=self.sam.prompt_encoder.get_dense_pe(),
+            sparse_prompt_embeddings=sparse,
+            dense_prompt_embeddings=dense,
+            multimask_output=False,
+        )
+        logits = F.interpolate(low_res, (IMAGE_SIZE, IMAGE_SIZE), mode="bilinear", align_corners=False)
+        logits = F.interpolate(logits[..., :new_h, :new_w], (h, w), mode="bilinear", align_corners=False)
+        masks = (logits > self.sam.mask_threshold).to(torch.uint8)
+        return masks[None], iou[None]
+
+    @torch.no_grad()
+    def forward(
+        self,
+        image: torch.Tensor,
+        box_prompts: Optional[torch.Tensor] = None,
+        point_prompts: Optional[torch.Tensor] = None,
+        point_labels: Optional[torch.Tensor] = None,
+        mask_prompts: Optional[torch.Tensor] = None,
+        embeddings: Optional[torch.Tensor] = None,
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        if image.ndim != 4 or image.shape[0] != 1 or image.shape[1] != 3:
+            raise ValueError(f"image must be 1 x 3 x H x W (one RGB image), got {tuple(image.shape)}")
+        if embeddings is None:
+            embeddings = self.encode(image)
+        embeddings = embeddings.to(torch.float32)
+        masks, scores = self.decode(
+            embeddings, tuple(image.shape[-2:]), box_prompts, point_prompts, point_labels, mask_prompts
+        )
+        return masks, scores, embeddings

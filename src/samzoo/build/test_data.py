@@ -1,0 +1,241 @@
+"""Test image, label image and prompts for a package's test tensors.
+
+Without ``--image``/``--labels`` the image is a real sample of the model's
+domain shipped inside scikit-image (no download) and the labels come from an
+Otsu threshold of it. Prompts are derived from the (up to) two largest objects
+of the label image, as micro-sam's exporter does: one box, one positive and
+two negative points, and a mask-logit prompt per object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import SamzooError
+
+#: longest side of a default test image (keeps test tensors and covers small)
+MAX_SIDE = 512
+MAX_OBJECTS = 2
+MASK_PROMPT_SIZE = 256
+_LOGIT = 8.0
+
+#: domain -> (scikit-image loader name, what it shows)
+DOMAIN_IMAGES: dict[str, tuple[str, str]] = {
+    "light_microscopy": ("cell", "skimage.data.cell(): a phase-contrast light microscopy image of cells (cell.png)"),
+    "electron_microscopy": (
+        "coins",
+        "skimage.data.coins(): greyscale round objects on a background, a stand-in for organelles "
+        "in EM (scikit-image ships no electron micrograph)",
+    ),
+    "histopathology": ("immunohistochemistry", "skimage.data.immunohistochemistry(): an IHC-stained tissue section (ihc.png)"),
+    "medical_imaging": ("microaneurysms", "skimage.data.microaneurysms(): a greyscale retinal fundus detail with microaneurysms (microaneurysms.png)"),
+    "natural": ("astronaut", "skimage.data.astronaut(): a natural RGB photograph (astronaut.png)"),
+}
+
+
+@dataclass(frozen=True)
+class TestInputs:
+    """The image and prompts a package is tested with (arrays in the packages' tensor layouts)."""
+
+    image: np.ndarray  # H x W x 3 uint8
+    labels: np.ndarray  # H x W int32
+    box_prompts: np.ndarray  # 1 x O x 4 int64 (x0, y0, x1, y1)
+    point_prompts: np.ndarray  # 1 x O x 3 x 2 int64 (x, y)
+    point_labels: np.ndarray  # 1 x O x 3 int64
+    mask_prompts: np.ndarray  # 1 x O x 1 x 256 x 256 float32
+    object_ids: tuple[int, ...]
+    source: str
+
+    @property
+    def image_bchw(self) -> np.ndarray:
+        return np.ascontiguousarray(self.image.transpose(2, 0, 1)[None])
+
+
+# --- images ------------------------------------------------------------------------
+
+def to_rgb_uint8(image: np.ndarray, what: str = "image") -> np.ndarray:
+    """H x W (grey) or H x W x 3/4 (RGB/RGBA) of any numeric dtype -> H x W x 3 uint8."""
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[-1] == 4:
+        image = image[..., :3]
+    if not (image.ndim == 2 or (image.ndim == 3 and image.shape[-1] == 3)):
+        raise SamzooError(
+            f"{what} has shape {image.shape}; pass a 2D greyscale (H x W) or RGB (H x W x 3) image"
+        )
+    if min(image.shape[:2]) < 8:
+        raise SamzooError(f"{what} is {image.shape[0]} x {image.shape[1]} pixels; pass an image of at least 8 x 8")
+    if not (np.issubdtype(image.dtype, np.number) or image.dtype == bool):
+        raise SamzooError(f"{what} has dtype {image.dtype}; pass a numeric image")
+    if image.dtype != np.uint8:
+        data = image.astype(np.float64)
+        lo, hi = np.percentile(data, (0.5, 99.5))
+        if hi <= lo:
+            lo, hi = float(data.min()), float(data.max()) or 1.0
+        image = (np.clip((data - lo) / max(hi - lo, 1e-12), 0, 1) * 255 + 0.5).astype(np.uint8)
+    if image.ndim == 2:
+        image = np.stack([image] * 3, axis=-1)
+    return np.ascontiguousarray(image)
+
+
+def square_and_shrink(image: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
+    """Centre-crop to a square and shrink to at most ``max_side`` (for the built-in sample images)."""
+    from skimage.transform import resize
+
+    h, w = image.shape[:2]
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    image = image[top:top + side, left:left + side]
+    if side > max_side:
+        image = resize(image, (max_side, max_side), order=1, anti_aliasing=True, preserve_range=True)
+        image = np.clip(image + 0.5, 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(image)
+
+
+def domain_image(domain: str) -> tuple[np.ndarray, str]:
+    """The built-in test image of ``domain`` (H x W x 3 uint8) and a description of it."""
+    import skimage.data
+
+    loader, about = DOMAIN_IMAGES.get(domain, DOMAIN_IMAGES["natural"])
+    return square_and_shrink(to_rgb_uint8(getattr(skimage.data, loader)())), about
+
+
+def read_array(path: str | Path, what: str) -> np.ndarray:
+    """Read an image file (PNG, TIFF, JPEG, ... or .npy) into an array; one-line error otherwise."""
+    path = Path(path)
+    if not path.is_file():
+        raise SamzooError(f"{what} file {path} does not exist; check the path")
+    try:
+        if path.suffix.lower() == ".npy":
+            return np.load(path, allow_pickle=False)
+        import imageio.v3 as iio
+
+        return np.asarray(iio.imread(path))
+    except Exception as e:  # imageio raises many types for unreadable files
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise SamzooError(f"cannot read {what} {path} ({first[:120]}); pass a PNG, TIFF, JPEG or .npy file") from None
+
+
+# --- labels and prompts ------------------------------------------------------------------
+
+def threshold_labels(image: np.ndarray) -> np.ndarray:
+    """Objects of an RGB image: Otsu threshold (minority side as foreground), small specks removed, labelled."""
+    from skimage.filters import threshold_otsu
+    from skimage.measure import label
+    from skimage.morphology import remove_small_objects
+
+    grey = image.astype(np.float32).mean(axis=-1)
+    foreground = grey > threshold_otsu(grey)
+    if foreground.mean() > 0.5:
+        foreground = ~foreground
+    foreground = remove_small_objects(foreground, max_size=max(16, grey.size // 4000))
+    return label(foreground).astype(np.int32)
+
+
+def check_labels(labels: np.ndarray, image: np.ndarray) -> np.ndarray:
+    """A 2D integer label image of the image's size with at least one object."""
+    labels = np.asarray(labels)
+    if labels.ndim == 3 and labels.shape[-1] in (3, 4) and labels.shape[:2] == image.shape[:2]:
+        if all(np.array_equal(labels[..., 0], labels[..., c]) for c in range(1, labels.shape[-1] if labels.shape[-1] == 3 else 3)):
+            labels = labels[..., 0]
+    if labels.ndim != 2:
+        raise SamzooError(f"labels have shape {labels.shape}; pass a 2D label image (H x W, 0 = background)")
+    if labels.shape != image.shape[:2]:
+        raise SamzooError(
+            f"labels are {labels.shape[0]} x {labels.shape[1]} but the image is {image.shape[0]} x {image.shape[1]}; "
+            "pass the label image of that image"
+        )
+    if not (np.issubdtype(labels.dtype, np.integer) or labels.dtype == bool):
+        raise SamzooError(f"labels have dtype {labels.dtype}; pass an integer label image (0 = background)")
+    labels = labels.astype(np.int64)
+    if not (labels > 0).any():
+        raise SamzooError("the label image has no objects (all pixels are 0); pass labels with at least one object")
+    return labels
+
+
+def largest_objects(labels: np.ndarray, n: int = MAX_OBJECTS) -> tuple[int, ...]:
+    """Ids of the ``n`` largest objects, preferring objects that do not touch the border."""
+    ids, counts = np.unique(labels[labels > 0], return_counts=True)
+    border = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])).tolist())
+    order = sorted(zip(ids.tolist(), counts.tolist()), key=lambda ic: (ic[0] in border, -ic[1], ic[0]))
+    return tuple(int(i) for i, _ in order[:n])
+
+
+def _points(mask: np.ndarray, labels: np.ndarray) -> tuple[list[list[int]], list[int]]:
+    """One positive point (the object's innermost pixel) and two negative points just outside it."""
+    from scipy import ndimage
+
+    dist = ndimage.distance_transform_edt(np.pad(mask, 1))[1:-1, 1:-1]
+    y, x = np.unravel_index(int(np.argmax(dist)), dist.shape)
+    points, point_labels = [[int(x), int(y)]], [1]
+    ring = ndimage.binary_dilation(mask, iterations=3) & ~mask & (labels == 0)
+    ys, xs = np.nonzero(ring)
+    if len(ys):
+        for i in (0, len(ys) - 1):  # top-most and bottom-most ring pixel
+            points.append([int(xs[i]), int(ys[i])])
+            point_labels.append(0)
+    while len(points) < 3:  # SAM's padding point: label -1 is ignored
+        points.append([0, 0])
+        point_labels.append(-1)
+    return points, point_labels
+
+
+def mask_logits(mask: np.ndarray) -> np.ndarray:
+    """A 256 x 256 mask-logit prompt of an object mask, in SAM's low-resolution frame (resized, padded)."""
+    import torch
+    import torch.nn.functional as F
+
+    h, w = mask.shape
+    scale = MASK_PROMPT_SIZE / max(h, w)
+    new_h, new_w = int(h * scale + 0.5), int(w * scale + 0.5)
+    m = torch.from_numpy(mask.astype(np.float32))[None, None]
+    m = F.interpolate(m, (new_h, new_w), mode="bilinear", align_corners=False)[0, 0].numpy()
+    out = np.full((MASK_PROMPT_SIZE, MASK_PROMPT_SIZE), -_LOGIT, dtype=np.float32)
+    out[:new_h, :new_w] = (m - 0.5) * 2 * _LOGIT
+    return out
+
+
+def make_test_inputs(image: np.ndarray, labels: np.ndarray, source: str) -> TestInputs:
+    """Prompts for the largest objects of ``labels`` on ``image`` (H x W x 3 uint8)."""
+    ids = largest_objects(labels)
+    boxes, points, point_labels, masks = [], [], [], []
+    for obj in ids:
+        mask = labels == obj
+        ys, xs = np.nonzero(mask)
+        boxes.append([int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())])
+        p, pl = _points(mask, labels)
+        points.append(p)
+        point_labels.append(pl)
+        masks.append(mask_logits(mask)[None])
+    return TestInputs(
+        image=image,
+        labels=labels.astype(np.int32),
+        box_prompts=np.asarray([boxes], dtype=np.int64),
+        point_prompts=np.asarray([points], dtype=np.int64),
+        point_labels=np.asarray([point_labels], dtype=np.int64),
+        mask_prompts=np.asarray([masks], dtype=np.float32),
+        object_ids=ids,
+        source=source,
+    )
+
+
+def load_test_inputs(domain: str, image_path: str | Path | None = None, labels_path: str | Path | None = None) -> TestInputs:
+    """Test inputs from ``--image``/``--labels`` files, or from the domain's built-in image."""
+    if labels_path is not None and image_path is None:
+        raise SamzooError("--labels needs --image: pass the image the labels belong to")
+    if image_path is None:
+        image, about = domain_image(domain)
+        labels = threshold_labels(image)
+        if not (labels > 0).any():  # pragma: no cover - the built-in images all have objects
+            raise SamzooError(f"no objects found in the built-in {domain} image; pass --image and --labels")
+        return make_test_inputs(image, labels, about + "; labels: Otsu threshold")
+    image = to_rgb_uint8(read_array(image_path, "image"), f"image {image_path}")
+    if labels_path is None:
+        labels = threshold_labels(image)
+        if not (labels > 0).any():
+            raise SamzooError(f"found no objects in {image_path} by thresholding; pass --labels with a label image")
+        return make_test_inputs(image, labels, f"{Path(image_path).name}; labels: Otsu threshold")
+    labels = check_labels(read_array(labels_path, "labels"), image)
+    return make_test_inputs(image, labels, f"{Path(image_path).name} with labels {Path(labels_path).name}")

@@ -1,0 +1,86 @@
+"""Which zoo version a build gets: a rebuild of published weights, or a new release."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..catalog import ModelRef, Version
+from ..errors import SamzooError
+from ..hashing import parse_hash
+
+
+@dataclass(frozen=True)
+class VersionDecision:
+    """The package version and why."""
+
+    version: str
+    rebuild: bool  # True: the weights are the published weights of ``matched``
+    matched: Version | None
+    message: str
+
+
+def _key(v: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in v.split("."))
+
+
+def next_version(published: list[str]) -> str:
+    """The release after the newest published zoo version: 1 -> 1.1, 1.2 -> 1.3; none -> 1."""
+    if not published:
+        return "1"
+    parts = list(_key(max(published, key=_key)))
+    if len(parts) == 1:
+        parts.append(1)
+    else:
+        parts[-1] += 1
+    return ".".join(map(str, parts))
+
+
+def decide_version(
+    ref: ModelRef,
+    file_hash: Callable[[str], str],
+    requested: str | None = None,
+    force: bool = False,
+) -> VersionDecision:
+    """Decide the package version.
+
+    ``file_hash(alg)`` returns the checkpoint file's ``alg:hex`` hash (computed on demand).
+    Weights equal to a published version's -> that zoo version. Otherwise a new release: the
+    next version after the newest published one, or ``requested``; a published version is
+    refused for different weights unless ``force``.
+    """
+    spec = ref.spec
+    matched = None
+    for v in spec.versions:
+        if v.weights is not None:
+            alg, _ = parse_hash(v.weights.encoder.hash)
+            if file_hash(alg) == v.weights.encoder.hash:
+                matched = v
+                break
+    published = [v.zoo_version for v in spec.versions if v.zoo_version]
+    if requested is not None:
+        requested = str(requested).strip()
+        try:
+            _key(requested)
+        except ValueError:
+            raise SamzooError(f"--version {requested!r} must be a dotted number such as 1.3") from None
+    if matched is not None and (requested is None or requested == matched.zoo_version):
+        if matched.zoo_version:
+            return VersionDecision(matched.zoo_version, True, matched,
+                                   f"rebuild: the weights are the published {spec.model_type} {matched.version} (zoo version {matched.zoo_version})")
+        version = requested or next_version(published)
+        return VersionDecision(version, True, matched,
+                               f"the weights are the published {spec.model_type} {matched.version}, not yet on the zoo: packaging as version {version}")
+    if requested is not None:
+        if requested in published and not force:
+            raise SamzooError(
+                f"version {requested} of {spec.model_type} is already published with other weights; "
+                "choose a new version (e.g. --version " + next_version(published) + ") or pass --force to overwrite it"
+            )
+        note = " (overwriting a published version: --force)" if requested in published else ""
+        return VersionDecision(requested, False, None, f"new release of {spec.model_type}: version {requested}{note}")
+    version = next_version(published)
+    newest = max(published, key=_key) if published else None
+    after = f" after the published {newest}" if newest else ""
+    return VersionDecision(version, False, None,
+                           f"new release: the weights differ from every published {spec.model_type}; packaging as version {version}{after} (set it with --version)")
