@@ -1,0 +1,22 @@
+"""Validate SAM model packages as the BioImage.IO Model Zoo does, plus the SAM-specific checks it misses.
+
+Python API::
+
+    from samzoo.validate import validate_package, validate_many
+    report = validate_package("model.zip", device="cpu", quick=False)
+    report.passed, [(c.name, c.status, c.message) for c in report.checks]
+
+The validator never imports ``samzoo.build``; it works on any package
+(micro-sam's ``export_sam_model`` output included).
+"""
+
+from __future__ import annotations
+
+from .result import CHECK_NAMES, CheckResult, PackageReport, Status
+from .runner import validate_many, validate_package
+from .source import expand_sources
+
+__all__ = [
+    "CHECK_NAMES", "CheckResult", "PackageReport", "Status",
+    "validate_package", "validate_many", "expand_sources",
+]

@@ -1,0 +1,136 @@
+"""``inference`` and ``size_probes``: bioimageio.core's model test, on the one loaded model.
+
+This is what ``bioimageio test`` does (``bioimageio.core._resource_tests``),
+re-implemented on a shared :class:`~.session.ModelSession` so the model is
+loaded once: the test inputs go through the pipeline (pre-processing, model,
+post-processing) and every output must match its test output within the
+package's ``config.bioimageio.reproducibility_tolerance`` (first matching
+entry; the spec's defaults otherwise), judged by bioimageio.core's own
+``evaluate_mismatched_elements``. The size probes run the test inputs resized
+to n = 0, 1, 2 of every parameterized axis (and batch 1, 2 when the batch is
+free) and check the output shapes the description promises.
+"""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from itertools import product
+from typing import Any
+
+from .result import CheckResult, one_line
+from .session import ModelSession
+
+
+def tolerance(descr: Any, weight_format: str, output_id: str) -> tuple[float, float, float]:
+    """(rtol, atol, mismatched elements per million) for one output, as bioimageio.core picks them."""
+    from bioimageio.spec.model import v0_5
+
+    applicable = v0_5.ReproducibilityTolerance()
+    if isinstance(descr, v0_5.ModelDescr):
+        extra = descr.config.bioimageio.model_extra or {}
+        for wf, kwargs in extra.get("test_kwargs", {}).items():
+            if wf == weight_format:
+                applicable = v0_5.ReproducibilityTolerance(
+                    relative_tolerance=kwargs.get("relative_tolerance", 1e-3),
+                    absolute_tolerance=kwargs.get("absolute_tolerance", 1e-3),
+                )
+                break
+        for entry in descr.config.bioimageio.reproducibility_tolerance:
+            if (not entry.weights_formats or weight_format in entry.weights_formats) and (
+                not entry.output_ids or output_id in entry.output_ids
+            ):
+                applicable = entry
+                break
+        return applicable.relative_tolerance, applicable.absolute_tolerance, applicable.mismatched_elements_per_million
+    return 1e-3, 1e-3, 0.0
+
+
+def check_reproduction(session: ModelSession) -> CheckResult:
+    """Reproduce the package's test outputs from its test inputs within its tolerance."""
+    from bioimageio.core._resource_tests import evaluate_mismatched_elements
+    from bioimageio.core.digest_spec import get_test_input_sample, get_test_output_sample
+
+    descr, pp = session.descr, session.pipeline
+    try:
+        test_input = get_test_input_sample(descr)
+        expected = get_test_output_sample(descr)
+        pp.apply_preprocessing(test_input)
+        raw = pp.predict_sample_without_blocking(
+            test_input, skip_postprocessing=True, skip_preprocessing=True, skip_input_padding=True, skip_output_cropping=True
+        )
+        results = deepcopy(raw)
+        pp.apply_postprocessing(results)
+    except Exception as e:
+        return CheckResult("inference", "failed", f"the model raised on its test inputs: {type(e).__name__}: {one_line(e, 200)}")
+    if len(results.members) != len(expected.members):
+        return CheckResult("inference", "failed", f"expected {len(expected.members)} outputs, the model returned {len(results.members)}")
+    problems, notes = [], []
+    for m, exp in expected.members.items():
+        actual = results.members.get(m)
+        if actual is None:
+            problems.append(f"output {m!r} missing")
+            continue
+        if actual.dims != exp.dims or actual.tagged_shape != exp.tagged_shape:
+            problems.append(f"output {m!r} has shape {dict(actual.tagged_shape)}, the test output {dict(exp.tagged_shape)}")
+            continue
+        rtol, atol, ppm_tol = tolerance(descr, session.weight_format, str(m))
+        ppm, msg, error = evaluate_mismatched_elements(actual, exp, rtol, atol, str(m))
+        if error is not None:
+            problems.append(one_line(error, 160))
+        elif ppm > ppm_tol:
+            pct = f"{ppm / 10_000:.2f}%" if ppm >= 1000 else f"{ppm:.1f} ppm"
+            problems.append(f"output {m!r}: {pct} of elements differ from the test output (tolerance {ppm_tol:g} ppm, rtol {rtol:g}, atol {atol:g})")
+        elif ppm > 0:
+            notes.append(f"{m}: {ppm:.1f} ppm within tolerance")
+    if problems:
+        return CheckResult("inference", "failed", "; ".join(problems) + " — the package's test outputs do not match its model")
+    extra = f" ({'; '.join(notes)})" if notes else ""
+    return CheckResult("inference", "passed", f"{len(expected.members)} test outputs reproduced within tolerance on {session.device} ({session.weight_format}){extra}")
+
+
+def check_size_probes(session: ModelSession) -> CheckResult:
+    """Run resized test inputs (n = 0, 1, 2; batch 1, 2 if free) and check the promised output shapes."""
+    from bioimageio.core.digest_spec import get_test_input_sample
+    from bioimageio.core.sample import Sample
+    from bioimageio.spec.model import v0_5
+
+    descr = session.descr
+    if not isinstance(descr, v0_5.ModelDescr):
+        return CheckResult("size_probes", "skipped", "model format 0.4 has no parameterized sizes to probe")
+    param = [(t.id, a.id) for t in descr.inputs for a in t.axes if isinstance(a.size, v0_5.ParameterizedSize)]
+    ns = (0, 1, 2) if param else (0,)
+    given = {a.size for t in descr.inputs for a in t.axes if isinstance(a, v0_5.BatchAxis)}
+    batches = ({g for g in given if g is not None} or {1, 2}) if given else {1}
+    try:
+        test_input = get_test_input_sample(descr)
+    except Exception as e:
+        return CheckResult("size_probes", "failed", f"cannot read the test inputs: {one_line(e, 200)}")
+    tested, runs = set(), 0
+    for batch, n in product(sorted(batches), ns):
+        in_sizes, out_sizes = descr.get_axis_sizes({p: n for p in param}, batch_size=batch)
+        key = tuple(sorted((str(k), v) for k, v in in_sizes.items()))
+        if key in tested:
+            continue
+        tested.add(key)
+        try:
+            inputs = Sample(
+                members={t.id: test_input.members[t.id].resize_to({a: s for (tid, a), s in in_sizes.items() if tid == t.id})
+                         for t in descr.inputs},
+                stat=test_input.stat, id=test_input.id,
+            )
+            result = session.pipeline.predict_sample_without_blocking(inputs, skip_input_padding=True, skip_output_cropping=True)
+        except Exception as e:
+            return CheckResult("size_probes", "failed", f"(batch {batch}, n={n}) the model raised: {type(e).__name__}: {one_line(e, 200)}")
+        runs += 1
+        for t in descr.outputs:
+            res = result.members.get(t.id)
+            if res is None:
+                return CheckResult("size_probes", "failed", f"(batch {batch}, n={n}) output {t.id!r} missing")
+            for axis, size in res.sizes.items():
+                exp = out_sizes.get((t.id, axis))
+                if exp is None:
+                    continue
+                bad = size != exp if isinstance(exp, int) else (size < exp.min or (exp.max is not None and size > exp.max))
+                if bad:
+                    return CheckResult("size_probes", "failed", f"(batch {batch}, n={n}) output {t.id!r} axis {axis!r} has size {size}, the description promises {exp}")
+    return CheckResult("size_probes", "passed", f"{runs} resized inputs (n = {', '.join(map(str, ns))}) gave the promised output shapes")

@@ -1,0 +1,185 @@
+"""SAM-specific checks that ``bioimageio test`` misses, on the one loaded model.
+
+The package convention is micro-sam's: inputs ``image`` and optional
+``box_prompts``, ``point_prompts``, ``point_labels``, ``mask_prompts``,
+``embeddings``; outputs ``masks``, ``scores``, ``embeddings``.
+
+They run after ``inference`` and ``size_probes`` on the same model, and cost
+one encoder pass in all:
+
+* ``sam_prompts``: each prompt subset on its own (box; points; box + points;
+  mask + box) on the test image, with the test embeddings passed in (decoder
+  only, no encoder pass); masks binary, image-sized, one per prompted object;
+  outputs finite; scores outside [0, 1] are a warning (SAM's IoU head is
+  unbounded; random weights do that).
+* ``sam_image_only``: a second, different real image (scikit-image's
+  ``camera``, resized to the test image) alone, without prompts or
+  embeddings: the one encoder pass. Its outputs must be well formed.
+* ``sam_two_images``: that pass's embeddings must differ from the test image's
+  (the package's test ``embeddings`` output). Returning exactly the embeddings
+  passed in by the previous call is a stale embedding cache (warning:
+  micro-sam's ``PredictorAdaptor`` keeps them while no ``embeddings`` input is
+  given, so a second image without embeddings gets the first one's masks);
+  returning the test image's embeddings for another image means the model
+  ignores its input image (failed).
+
+``--quick`` skips the encoder pass (``sam_image_only``, ``sam_two_images``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .result import CheckResult, one_line
+from .session import ModelSession
+
+PROMPT_SUBSETS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("box", ("box_prompts",)),
+    ("points", ("point_prompts", "point_labels")),
+    ("box+points", ("box_prompts", "point_prompts", "point_labels")),
+    ("mask+box", ("mask_prompts", "box_prompts")),
+)
+
+
+@dataclass
+class SamState:
+    """What the SAM checks share: the test arrays, and the embeddings ``sam_prompts`` passed in (mutable on purpose)."""
+
+    image: np.ndarray
+    test_inputs: dict[str, np.ndarray]
+    test_embeddings: np.ndarray | None
+    fed_embeddings: np.ndarray | None = None
+
+
+def sam_layout_problem(session: ModelSession) -> str | None:
+    """Why the package is not a SAM package the SAM checks understand (None when it is)."""
+    if "image" not in session.input_ids or "masks" not in session.output_ids:
+        return "not a SAM package (needs an 'image' input and a 'masks' output)"
+    return None
+
+
+def prepare(session: ModelSession) -> SamState:
+    """Read the package's test inputs and outputs once, as numpy arrays."""
+    from bioimageio.core.digest_spec import get_test_input_sample, get_test_output_sample
+
+    inputs = {str(k): v.data.to_numpy() for k, v in get_test_input_sample(session.descr).members.items()}
+    outputs = {str(k): v.data.to_numpy() for k, v in get_test_output_sample(session.descr).members.items()}
+    return SamState(image=inputs["image"], test_inputs=inputs, test_embeddings=outputs.get("embeddings"))
+
+
+def second_image(image: np.ndarray) -> np.ndarray:
+    """A different real picture (scikit-image's ``camera``) with the test image's shape and dtype.
+
+    The last two axes are y and x; every other position gets the same grey picture.
+    """
+    from skimage import data
+    from skimage.transform import resize
+
+    h, w = image.shape[-2:]
+    camera = resize(data.camera().astype("float32"), (h, w), preserve_range=True, anti_aliasing=True)
+    if np.issubdtype(image.dtype, np.floating) and float(np.nanmax(image)) <= 1.0:
+        camera = camera / 255.0
+    return np.broadcast_to(camera, image.shape).astype(image.dtype).copy()
+
+
+def output_problems(out: dict[str, np.ndarray], image_hw: tuple[int, ...], n_objects: int | None) -> tuple[list[str], list[str]]:
+    """(failures, warnings) about SAM outputs: masks binary and image-sized, scores finite and in [0, 1]."""
+    failed, warned = [], []
+    masks, scores = out.get("masks"), out.get("scores")
+    if masks is None:
+        return ["no 'masks' output"], warned
+    if masks.ndim < 2 or tuple(masks.shape[-2:]) != tuple(image_hw):
+        failed.append(f"masks have shape {masks.shape}, expected spatial size {tuple(image_hw)}")
+    if masks.dtype != bool and not np.isin(np.unique(masks), (0, 1)).all():
+        failed.append(f"masks are not binary (values {np.unique(masks)[:5].tolist()}…)")
+    if n_objects is not None and masks.ndim == 5 and masks.shape[1] != n_objects:
+        failed.append(f"{masks.shape[1]} masks for {n_objects} prompted objects")
+    for name, arr in out.items():
+        if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
+            failed.append(f"{name} contains NaN or inf")
+    if scores is not None and np.isfinite(scores).all() and scores.size and (scores.min() < 0 or scores.max() > 1):
+        warned.append(f"scores outside [0, 1] ({scores.min():.3g}..{scores.max():.3g}; untrained weights?)")
+    return failed, warned
+
+
+def _run(session: ModelSession, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return session.predict(inputs)
+
+
+def check_prompts(session: ModelSession, state: SamState) -> CheckResult:
+    """Each prompt subset on its own, on the test image with its embeddings passed in (decoder only)."""
+    available = [(label, ids) for label, ids in PROMPT_SUBSETS if all(i in session.input_ids and i in state.test_inputs for i in ids)]
+    if not available:
+        return CheckResult("sam_prompts", "skipped", "the package declares none of the prompt inputs (box_prompts, point_prompts, mask_prompts)")
+    base: dict[str, np.ndarray] = {"image": state.image}
+    if "embeddings" in session.input_ids and state.test_embeddings is not None:
+        fed = state.test_embeddings.copy()
+        fed.flat[0] += np.float32(1e-3)  # marks what was passed in, to recognise a stale cache later
+        state.fed_embeddings = fed
+        base["embeddings"] = fed
+    failed, warned, done = [], [], []
+    for label, ids in available:
+        inputs = {**base, **{i: state.test_inputs[i] for i in ids}}
+        n_objects = int(state.test_inputs[ids[0]].shape[1]) if state.test_inputs[ids[0]].ndim > 1 else None
+        try:
+            out = _run(session, inputs)
+        except Exception as e:
+            failed.append(f"{label}: raised {type(e).__name__}: {one_line(e, 120)}")
+            continue
+        f, w = output_problems(out, state.image.shape[-2:], n_objects)
+        failed.extend(f"{label}: {x}" for x in f)
+        warned.extend(f"{label}: {x}" for x in w)
+        done.append(label)
+    if failed:
+        return CheckResult("sam_prompts", "failed", "; ".join(failed))
+    msg = f"{', '.join(done)}: masks binary and image-sized, one per object, outputs finite"
+    if warned:
+        return CheckResult("sam_prompts", "warning", f"{msg}; but {'; '.join(warned[:2])}")
+    return CheckResult("sam_prompts", "passed", msg)
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-4, atol=1e-6))
+
+
+def check_image_only(session: ModelSession, state: SamState) -> tuple[CheckResult, CheckResult]:
+    """A second image alone through the same model (one encoder pass): ``sam_image_only`` and ``sam_two_images``."""
+    image = second_image(state.image)
+    try:
+        out = _run(session, {"image": image})
+    except Exception as e:
+        msg = f"an image without prompts raised {type(e).__name__}: {one_line(e, 200)}"
+        return CheckResult("sam_image_only", "failed", msg), CheckResult("sam_two_images", "skipped", "see sam_image_only")
+    failed, warned = output_problems(out, state.image.shape[-2:], None)
+    if failed:
+        only = CheckResult("sam_image_only", "failed", "image only: " + "; ".join(failed))
+    else:
+        n = out["masks"].shape[1] if out["masks"].ndim == 5 else "?"
+        msg = f"image only (no prompts, no embeddings): {n} masks, well formed" + (f"; {'; '.join(warned)}" if warned else "")
+        only = CheckResult("sam_image_only", "warning" if warned else "passed", msg)
+    return only, _two_images(out.get("embeddings"), state)
+
+
+def _two_images(live: np.ndarray | None, state: SamState) -> CheckResult:
+    if live is None:
+        return CheckResult("sam_two_images", "skipped", "the model has no 'embeddings' output to compare")
+    if state.test_embeddings is None:
+        return CheckResult("sam_two_images", "skipped", "the package has no test 'embeddings' output to compare with")
+    fed = state.fed_embeddings
+    if fed is not None and live.shape == fed.shape and np.array_equal(live, fed):
+        return CheckResult(
+            "sam_two_images", "warning",
+            "stale embedding cache: a second image without embeddings got back the embeddings passed in by the "
+            "previous call, not its own (the architecture keeps them while no 'embeddings' input is given, as "
+            "micro-sam's PredictorAdaptor does); callers must pass embeddings, or load the model once per image",
+        )
+    if _close(live, state.test_embeddings):
+        return CheckResult(
+            "sam_two_images", "failed",
+            "two different images (the test image and scikit-image's camera) gave the same embeddings: "
+            "the model ignores its input image",
+        )
+    diff = float(np.abs(live.astype("float64") - state.test_embeddings).mean())
+    return CheckResult("sam_two_images", "passed", f"two different images through one loaded model gave different embeddings (mean |diff| {diff:.3g})")

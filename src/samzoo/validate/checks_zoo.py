@@ -1,0 +1,103 @@
+"""``zoo``: what the BioImage.IO Model Zoo's reviewers ask of an upload, beyond the format.
+
+Hard requirements (failed): license, citations, documentation, at least one
+cover, authors or maintainers, a well-formed id (``adjective-animal``) and a
+single-emoji ``id_emoji`` when they are given. Guidance (warning): covers
+under 500 KB with aspect 1:1 or 2:1, a "Validation" section in the
+documentation, an id, emoji and version (the zoo assigns the id at upload).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from .result import CheckResult
+
+COVER_MAX_BYTES = 500 * 1024
+COVER_ASPECTS = (1.0, 2.0)
+_ID = re.compile(r"^[a-z]+-[a-z]+$")
+_VALIDATION_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*.*\bvalidation\b", re.IGNORECASE | re.MULTILINE)
+
+
+def _is_single_emoji(text: str) -> bool:
+    chars = [c for c in text if c not in "\ufe0f\u200d" and not ("\U0001f3fb" <= c <= "\U0001f3ff")]
+    return len(chars) >= 1 and len(text) <= 8 and all(unicodedata.category(c) == "So" for c in chars) and len(chars) <= 4
+
+
+def _image_size(path: Path) -> tuple[int, int] | None:
+    try:
+        import imageio.v3 as iio
+
+        props = iio.improps(path)
+        shape = props.shape
+        return int(shape[1]), int(shape[0])  # width, height
+    except Exception:
+        return None
+
+
+def _cover_problems(covers: list, root: Path) -> list[str]:
+    notes = []
+    for c in covers:
+        src = c.get("source") if isinstance(c, dict) else c
+        if not isinstance(src, str) or "://" in src:
+            continue
+        path = root / src
+        if not path.is_file():
+            continue  # reported by the files check
+        size = path.stat().st_size
+        if size > COVER_MAX_BYTES:
+            notes.append(f"cover {src} is {size // 1024} KB (guidance: < 500 KB)")
+        wh = _image_size(path)
+        if wh is None:
+            notes.append(f"cover {src} is not a readable image")
+            continue
+        ratio = wh[0] / wh[1] if wh[1] else 0
+        if not any(abs(ratio - a) / a <= 0.05 for a in COVER_ASPECTS):
+            notes.append(f"cover {src} is {wh[0]}x{wh[1]} (aspect {ratio:.2f}; guidance: 1:1 or 2:1)")
+    return notes
+
+
+def check_zoo(rdf: dict[str, Any], root: Path) -> CheckResult:
+    """The zoo's acceptance criteria on the raw rdf and the package's files."""
+    failed: list[str] = []
+    warned: list[str] = []
+    if not rdf.get("license"):
+        failed.append("no license (e.g. license: CC-BY-4.0)")
+    if not rdf.get("cite"):
+        failed.append("no citations (cite: [{text, doi}])")
+    if not (rdf.get("authors") or rdf.get("maintainers")):
+        failed.append("no authors or maintainers")
+    doc = rdf.get("documentation")
+    doc_src = doc.get("source") if isinstance(doc, dict) else doc
+    if not doc_src:
+        failed.append("no documentation")
+    elif isinstance(doc_src, str) and "://" not in doc_src and (root / doc_src).is_file():
+        text = (root / doc_src).read_text(encoding="utf-8", errors="replace")
+        if not _VALIDATION_HEADING.search(text):
+            warned.append("documentation has no 'Validation' section (how the model was validated)")
+    covers = rdf.get("covers") or []
+    if not covers:
+        failed.append("no cover image")
+    else:
+        warned.extend(_cover_problems(covers, root))
+    model_id = rdf.get("id")
+    if model_id is None:
+        warned.append("no id (the zoo assigns one at upload)")
+    elif not _ID.match(str(model_id)):
+        failed.append(f"id {model_id!r} is not 'adjective-animal' (lower case, e.g. 'noisy-ox')")
+    emoji = rdf.get("id_emoji")
+    if emoji is None:
+        if model_id is not None:
+            warned.append("no id_emoji")
+    elif not _is_single_emoji(str(emoji)):
+        failed.append(f"id_emoji {emoji!r} is not a single emoji (e.g. 🐂)")
+    if rdf.get("version") is None:
+        warned.append("no version (e.g. version: 1.2)")
+    if failed:
+        return CheckResult("zoo", "failed", "; ".join(failed + warned))
+    if warned:
+        return CheckResult("zoo", "warning", "; ".join(warned))
+    return CheckResult("zoo", "passed", "license, citations, documentation, covers, authors, id, emoji and version in order")

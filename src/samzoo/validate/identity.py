@@ -1,0 +1,79 @@
+"""``identity``: a package that claims a published id and version carries the published weights.
+
+The claim is ``id`` + ``version`` of the rdf, looked up in samzoo's catalog as
+``<id>/<version>``; the weight file is hashed with the catalog's algorithm
+(xxh128 for the published family) and compared with the catalog's hash. An
+id the catalog knows at a version it does not record is a new, unpublished
+version: a warning, not a failure. Without an id, the weights hash is looked
+up among all published weights, for information.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..catalog import load_catalog
+from ..errors import UnknownModelError
+from ..hashing import file_hash, parse_hash
+from .result import CheckResult
+
+
+def weights_file(rdf: dict[str, Any], root: Path) -> Path | None:
+    """The package's main weight file (pytorch_state_dict first), if it is a local file."""
+    weights = rdf.get("weights") or {}
+    if not isinstance(weights, dict):
+        return None
+    for key in ("pytorch_state_dict", "torchscript", "onnx", *weights):
+        entry = weights.get(key)
+        if isinstance(entry, dict) and isinstance(entry.get("source"), str) and "://" not in entry["source"]:
+            path = root / entry["source"]
+            return path if path.is_file() else None
+    return None
+
+
+def _version_key(v: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in str(v).split("."))
+
+
+def check_identity(rdf: dict[str, Any], root: Path) -> CheckResult:
+    model_id, version = rdf.get("id"), rdf.get("version")
+    weights = weights_file(rdf, root)
+    catalog = load_catalog()
+    if not model_id:
+        if weights is None:
+            return CheckResult("identity", "skipped", "no id and no local weight file: nothing to compare with the catalog")
+        digest = file_hash(weights, "xxh128")
+        ref = catalog.find_by_weights_hash(digest)
+        if ref is None:
+            return CheckResult("identity", "skipped", "no id, and the weights are not among the catalog's published weights")
+        return CheckResult("identity", "passed", f"no id; the weights are the published {ref.name} ({ref.zoo_id or 'no zoo id'})")
+    model_id = str(model_id).split("/")[0]
+    try:
+        spec = catalog.lookup(model_id).spec
+    except UnknownModelError:
+        return CheckResult("identity", "skipped", f"id {model_id!r} is not a model of samzoo's catalog")
+    if version is None:
+        return CheckResult("identity", "warning", f"id {model_id!r} is {spec.model_type} but the package has no version to compare")
+    version = str(version)
+    published = [v for v in spec.versions if v.zoo_version]
+    ref_version = next((v for v in published if v.zoo_version == version), None)
+    if ref_version is None:
+        known = ", ".join(v.zoo_version for v in published) or "none"
+        newer = all(_version_key(version) > _version_key(v.zoo_version) for v in published)
+        what = "a new version, not yet published" if newer else "a version the catalog does not record"
+        return CheckResult("identity", "warning", f"{model_id}/{version} is {what} (published: {known}); weights not compared")
+    if ref_version.weights is None:
+        return CheckResult("identity", "warning", f"{model_id}/{version} is published but the catalog records no weights hash for it")
+    if weights is None:
+        return CheckResult("identity", "failed", f"{model_id}/{version}: the package has no local weight file to compare")
+    expected = ref_version.weights.encoder.hash
+    alg, _ = parse_hash(expected)
+    got = file_hash(weights, alg)
+    if got != expected:
+        return CheckResult(
+            "identity", "failed",
+            f"{model_id}/{version} claims to be the published {spec.model_type}@{ref_version.version} but {weights.name} "
+            f"hashes to {got}, the catalog records {expected}; build the package from the published weights or bump the version",
+        )
+    return CheckResult("identity", "passed", f"{model_id}/{version}: {weights.name} is the published {spec.model_type}@{ref_version.version} ({alg} matches)")

@@ -1,0 +1,82 @@
+"""The results of a validation: one :class:`CheckResult` per check, one :class:`PackageReport` per package."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Status = Literal["passed", "failed", "skipped", "warning"]
+
+#: every check, in the order it runs and is reported
+CHECK_NAMES: tuple[str, ...] = (
+    "source", "format", "files", "zoo", "identity",
+    "inference", "size_probes", "sam_prompts", "sam_image_only", "sam_two_images",
+)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check: ``status`` is passed, failed, skipped or warning; ``message`` is one line."""
+
+    name: str
+    status: Status
+    message: str
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "seconds": round(self.seconds, 3)}
+
+
+@dataclass(frozen=True)
+class PackageReport:
+    """Every check of one package. It passed when no check failed (warnings and skips do not fail)."""
+
+    source: str
+    checks: tuple[CheckResult, ...]
+    seconds: float = 0.0
+    name: str | None = None
+    model_id: str | None = None
+    version: str | None = None
+    device: str = "cpu"
+    quick: bool = False
+    #: the first cover as a ``data:`` URI (for the HTML report), if the package has one
+    cover: str | None = field(default=None, repr=False)
+
+    @property
+    def passed(self) -> bool:
+        return not any(c.status == "failed" for c in self.checks)
+
+    @property
+    def status(self) -> str:
+        return "passed" if self.passed else "failed"
+
+    def check(self, name: str) -> CheckResult:
+        for c in self.checks:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def to_dict(self, with_cover: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "source": self.source, "status": self.status, "name": self.name, "id": self.model_id,
+            "version": self.version, "device": self.device, "quick": self.quick,
+            "seconds": round(self.seconds, 3), "checks": [c.to_dict() for c in self.checks],
+        }
+        if with_cover:
+            out["cover"] = self.cover
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "PackageReport":
+        return cls(
+            source=data["source"], checks=tuple(CheckResult(**c) for c in data["checks"]),
+            seconds=data.get("seconds", 0.0), name=data.get("name"), model_id=data.get("id"),
+            version=data.get("version"), device=data.get("device", "cpu"), quick=data.get("quick", False),
+            cover=data.get("cover"),
+        )
+
+
+def one_line(text: object, limit: int = 300) -> str:
+    """Collapse whitespace to one line and cut it at ``limit`` characters."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -1,0 +1,112 @@
+"""Find packages among the sources a user names and open them safely.
+
+A source is a package zip, an unpacked package folder, an ``rdf.yaml`` (or
+``*.bioimageio.yaml``) file, or a folder of such packages. Zips are unpacked
+by samzoo itself into a private temporary directory, after rejecting entries
+with ``..`` or absolute paths, so nothing is ever written elsewhere.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from ..errors import SamzooError
+
+RDF_NAMES = ("rdf.yaml", "bioimageio.yaml")
+
+
+class SourceError(SamzooError):
+    """A source that is not a readable package (reported as the failed ``source`` check)."""
+
+
+@dataclass(frozen=True)
+class OpenedPackage:
+    """A package on disk: its folder and its rdf file."""
+
+    root: Path
+    rdf: Path
+
+
+def _rdf_in(folder: Path) -> Path | None:
+    for name in RDF_NAMES:
+        if (folder / name).is_file():
+            return folder / name
+    found = sorted(folder.glob("*.bioimageio.yaml"))
+    return found[0] if found else None
+
+
+def _is_rdf_file(path: Path) -> bool:
+    return path.name in RDF_NAMES or path.name.endswith(".bioimageio.yaml")
+
+
+def expand_sources(sources: list[str | Path]) -> list[str]:
+    """The packages named by ``sources``; a folder without an rdf is a folder of packages.
+
+    Raises :class:`SamzooError` (a usage error) for paths that do not exist or folders without packages.
+    """
+    out: list[str] = []
+    for s in sources:
+        path = Path(s)
+        if not path.exists():
+            raise SamzooError(f"{s}: no such file or folder; pass a package zip, a package folder, an rdf.yaml or a folder of packages")
+        if path.is_file() or _rdf_in(path) is not None:
+            out.append(str(path))
+            continue
+        children = [
+            c for c in sorted(path.iterdir())
+            if (c.is_file() and c.suffix.lower() == ".zip") or (c.is_dir() and _rdf_in(c) is not None)
+        ]
+        if not children:
+            raise SamzooError(f"{s}: a folder without rdf.yaml and without packages (*.zip or folders with rdf.yaml) in it")
+        out.extend(str(c) for c in children)
+    return out
+
+
+def _safe_member(name: str) -> bool:
+    p = PurePosixPath(name.replace("\\", "/"))
+    return not (p.is_absolute() or ".." in p.parts or (p.parts and p.parts[0].endswith(":")))
+
+
+def unpack_zip(path: Path, dest: Path) -> Path:
+    """Unpack a package zip into ``dest`` (after checking every entry name); return its rdf file."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+            bad = [n for n in names if not _safe_member(n)]
+            if bad:
+                raise SourceError(
+                    f"{path.name}: unsafe zip entry {bad[0]!r} (absolute path or '..'); refusing to unpack it — "
+                    "rebuild the package with relative file names"
+                )
+            rdf = next((n for n in names if n in RDF_NAMES), None) or next(
+                (n for n in names if "/" not in n and n.endswith(".bioimageio.yaml")), None
+            )
+            if rdf is None:
+                raise SourceError(f"{path.name}: the zip has no rdf.yaml at its top level; is it a BioImage.IO package?")
+            zf.extractall(dest)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise SourceError(f"{path.name}: not a readable zip ({first}); the file is truncated or not a package zip") from None
+    return dest / rdf
+
+
+def open_package(source: str | Path, workdir: Path) -> OpenedPackage:
+    """The package folder and rdf of ``source``; zips are unpacked into ``workdir`` (private, temporary)."""
+    path = Path(source)
+    if path.is_dir():
+        rdf = _rdf_in(path)
+        if rdf is None:
+            raise SourceError(f"{path}: the folder has no rdf.yaml; is it a package folder?")
+        return OpenedPackage(path, rdf)
+    if not path.is_file():
+        raise SourceError(f"{path}: no such file or folder")
+    if _is_rdf_file(path):
+        return OpenedPackage(path.parent, path)
+    if zipfile.is_zipfile(path) or path.suffix.lower() == ".zip":
+        rdf = unpack_zip(path, workdir / "package")
+        return OpenedPackage(rdf.parent, rdf)
+    raise SourceError(
+        f"{path.name}: not a package (neither a zip nor an rdf.yaml); pass a package zip, folder or rdf.yaml"
+    )

@@ -1,0 +1,421 @@
+"""``samzoo validate``: real micro-sam-style packages (random vit_t weights, scikit-image pictures), real bioimageio.
+
+The expensive artefacts (packages, full validations) are session fixtures
+shared by every test here; the broken variants are built by the same code as
+the good package (tests/micro_sam_package.py).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from micro_sam_package import write_micro_sam_package
+from samzoo.validate import CHECK_NAMES, validate_many, validate_package
+from samzoo.validate.checks_format import check_format
+from samzoo.validate.checks_sam import output_problems, second_image
+from samzoo.validate.checks_zoo import check_zoo
+from samzoo.validate.identity import check_identity
+from conftest import run_cli
+
+ZOO_FIELDS = {"id": "testing-mouse", "id_emoji": "🐭", "version": "1.0"}
+
+
+# --- shared packages ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pkg_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("packages")
+
+
+@pytest.fixture(scope="session")
+def good_zip(pkg_dir, vit_t_checkpoint) -> Path:
+    """micro-sam 1.8.14's layout, including its architecture's embedding cache."""
+    return write_micro_sam_package(pkg_dir / "good.zip", vit_t_checkpoint, "vit_t", extra=ZOO_FIELDS)
+
+
+@pytest.fixture(scope="session")
+def fixed_zip(pkg_dir, vit_t_checkpoint) -> Path:
+    """The same, with an architecture that computes embeddings for every image."""
+    return write_micro_sam_package(pkg_dir / "fixed.zip", vit_t_checkpoint, "vit_t", "fixed_cache", extra=ZOO_FIELDS)
+
+
+@pytest.fixture(scope="session")
+def good_folder(pkg_dir, good_zip) -> Path:
+    folder = pkg_dir / "good_folder"
+    with zipfile.ZipFile(good_zip) as zf:
+        zf.extractall(folder)
+    return folder
+
+
+def _variant(pkg_dir, ckpt, variant: str) -> Path:
+    return write_micro_sam_package(pkg_dir / f"{variant}.zip", ckpt, "vit_t", variant, extra=ZOO_FIELDS)
+
+
+@pytest.fixture(scope="session")
+def good_report(good_zip):
+    return validate_package(good_zip)
+
+
+@pytest.fixture(scope="session")
+def fixed_report(fixed_zip):
+    return validate_package(fixed_zip)
+
+
+@pytest.fixture(scope="session")
+def bad_inputs(pkg_dir, good_zip, good_folder) -> dict[str, Path]:
+    """Every kind of bad input of the issue, made from the good package."""
+    d = pkg_dir / "bad"
+    d.mkdir()
+    out: dict[str, Path] = {}
+    out["not_a_zip"] = d / "not_a_zip.zip"
+    out["not_a_zip"].write_text("this is not a zip file\n")
+    data = good_zip.read_bytes()
+    out["truncated"] = d / "truncated.zip"
+    out["truncated"].write_bytes(data[: len(data) // 2])
+    out["no_rdf"] = d / "no_rdf.zip"
+    with zipfile.ZipFile(good_zip) as src, zipfile.ZipFile(out["no_rdf"], "w") as dst:
+        for info in src.infolist():
+            if info.filename != "rdf.yaml" and not info.filename.endswith(".pt"):
+                dst.writestr(info, src.read(info))
+    for name, entry in (("dotdot", "../evil.txt"), ("absolute", "/tmp/samzoo-evil.txt")):
+        out[name] = d / f"{name}.zip"
+        with zipfile.ZipFile(out[name], "w") as zf:
+            zf.writestr("rdf.yaml", "type: model\n")
+            zf.writestr(entry, "escaped")
+    out["invalid_yaml"] = d / "invalid_yaml"
+    shutil.copytree(good_folder, out["invalid_yaml"])
+    (out["invalid_yaml"] / "rdf.yaml").write_text("name: [unclosed\ninputs: {\n")
+    out["missing_weights"] = d / "missing_weights"
+    shutil.copytree(good_folder, out["missing_weights"])
+    next(out["missing_weights"].glob("*.pt")).unlink()
+    return out
+
+
+# --- the good package --------------------------------------------------------------------------
+
+
+def test_micro_sam_package_passes_every_check(good_report):
+    statuses = {c.name: c.status for c in good_report.checks}
+    assert good_report.passed, [c for c in good_report.checks if c.status == "failed"]
+    assert tuple(statuses) == CHECK_NAMES
+    for name in ("source", "format", "files", "zoo", "inference", "size_probes"):
+        assert statuses[name] == "passed", good_report.check(name)
+    for name in ("sam_prompts", "sam_image_only"):  # random weights may score outside [0, 1]: a warning
+        check = good_report.check(name)
+        assert check.status == "passed" or (check.status == "warning" and "scores outside [0, 1]" in check.message), check
+    assert statuses["identity"] == "skipped"  # testing-mouse is not a catalog model
+    assert good_report.cover and good_report.cover.startswith("data:image/jpeg;base64,")
+
+
+def test_micro_sam_embedding_cache_is_reported_as_stale(good_report):
+    two = good_report.check("sam_two_images")
+    assert two.status == "warning" and "stale embedding cache" in two.message
+
+
+def test_package_without_cache_passes_two_images(fixed_report):
+    assert fixed_report.passed
+    assert fixed_report.check("sam_two_images").status == "passed"
+    assert "different embeddings" in fixed_report.check("sam_two_images").message
+
+
+def test_quick_skips_only_the_encoder_passes(good_folder):
+    report = validate_package(good_folder, quick=True)
+    assert report.passed and report.quick
+    skipped = {c.name for c in report.checks if c.status == "skipped"}
+    assert skipped == {"identity", "sam_image_only", "sam_two_images"}
+    assert report.check("inference").status == "passed"
+
+
+# --- broken variants fail the right check ------------------------------------------------------
+
+
+def test_broken_test_output_fails_inference(pkg_dir, vit_t_checkpoint):
+    report = validate_package(_variant(pkg_dir, vit_t_checkpoint, "broken_test_output"), quick=True)
+    assert not report.passed
+    failed = [c.name for c in report.checks if c.status == "failed"]
+    assert failed == ["inference"]
+    assert "'masks'" in report.check("inference").message and "differ" in report.check("inference").message
+
+
+def test_wrong_hash_weights_fail_files(pkg_dir, vit_t_checkpoint):
+    report = validate_package(_variant(pkg_dir, vit_t_checkpoint, "wrong_hash"))
+    assert [c.name for c in report.checks if c.status == "failed"] == ["files"]
+    assert "sha256" in report.check("files").message and ".pt" in report.check("files").message
+    assert report.check("inference").status == "skipped"
+
+
+def test_architecture_ignoring_its_image_fails_two_images(pkg_dir, vit_t_checkpoint):
+    report = validate_package(_variant(pkg_dir, vit_t_checkpoint, "ignores_image"))
+    assert not report.passed
+    assert report.check("sam_two_images").status == "failed"
+    assert "ignores its input image" in report.check("sam_two_images").message
+    assert report.check("inference").status == "passed"  # what bioimageio test cannot see
+
+
+def test_architecture_that_raises_fails_inference(pkg_dir, vit_t_checkpoint):
+    report = validate_package(_variant(pkg_dir, vit_t_checkpoint, "raises"))
+    check = report.check("inference")
+    assert check.status == "failed"
+    assert "broken on purpose" in check.message and "\n" not in check.message
+    assert all(report.check(n).status == "skipped" for n in ("sam_prompts", "sam_two_images"))
+
+
+# --- bad input -------------------------------------------------------------------------------------
+
+EXPECTED_BAD = {
+    "not_a_zip": ("source", "not a readable zip"),
+    "truncated": ("source", "truncated"),
+    "no_rdf": ("source", "no rdf.yaml"),
+    "dotdot": ("source", "unsafe zip entry"),
+    "absolute": ("source", "unsafe zip entry"),
+    "invalid_yaml": ("format", "invalid YAML"),
+    "missing_weights": ("files", "is missing from the package"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED_BAD))
+def test_bad_input_is_a_failed_check(bad_inputs, kind):
+    report = validate_package(bad_inputs[kind])
+    name, words = EXPECTED_BAD[kind]
+    check = report.check(name)
+    assert check.status == "failed" and words in check.message, check
+    assert [c.name for c in report.checks if c.status == "failed"] == [name]
+    assert "Traceback" not in check.message and "\n" not in check.message
+
+
+def test_unsafe_zip_writes_nothing_outside(bad_inputs, tmp_path):
+    validate_package(bad_inputs["dotdot"])
+    validate_package(bad_inputs["absolute"])
+    assert not Path("/tmp/samzoo-evil.txt").exists()
+    assert not (bad_inputs["dotdot"].parent.parent / "evil.txt").exists()
+
+
+def test_cli_bad_inputs_exit_1_without_traceback(bad_inputs):
+    proc = run_cli("validate", *(str(p) for p in bad_inputs.values()))
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert proc.stdout.count("FAILED") == len(bad_inputs)
+
+
+# --- format is offline-safe ----------------------------------------------------------------------
+
+
+def test_format_never_asks_github_for_unknown_users(good_folder, tmp_path):
+    folder = tmp_path / "pkg"
+    shutil.copytree(good_folder, folder)
+    rdf = yaml.safe_load((folder / "rdf.yaml").read_text())
+    rdf["authors"][0]["github_user"] = "no-such-user-samzoo-test-1234"
+    (folder / "rdf.yaml").write_text(yaml.safe_dump(rdf, allow_unicode=True))
+    descr, check = check_format(folder / "rdf.yaml")
+    assert check.status == "passed" and descr is not None
+
+
+# --- zoo and identity ----------------------------------------------------------------------------
+
+
+def _rdf(folder: Path) -> dict:
+    return yaml.safe_load((folder / "rdf.yaml").read_text())
+
+
+def test_zoo_rules(good_folder):
+    rdf = _rdf(good_folder)
+    assert check_zoo(rdf, good_folder).status == "passed"
+    no_license = {k: v for k, v in rdf.items() if k not in ("license", "cite")}
+    result = check_zoo(no_license, good_folder)
+    assert result.status == "failed" and "no license" in result.message and "no citations" in result.message
+    assert check_zoo({**rdf, "id": "Not_An_Id"}, good_folder).status == "failed"
+    assert check_zoo({**rdf, "id_emoji": "ox"}, good_folder).status == "failed"
+    assert "no version" in check_zoo({k: v for k, v in rdf.items() if k != "version"}, good_folder).message
+
+
+def test_zoo_cover_guidance(good_folder, tmp_path):
+    import imageio.v3 as iio
+
+    folder = tmp_path / "pkg"
+    shutil.copytree(good_folder, folder)
+    iio.imwrite(folder / "wide.png", np.zeros((100, 300, 3), dtype="uint8"))
+    result = check_zoo({**_rdf(folder), "covers": [{"source": "wide.png"}]}, folder)
+    assert result.status == "warning" and "aspect 3.00" in result.message
+
+
+def test_identity_published_new_and_unknown(good_folder):
+    rdf = _rdf(good_folder)
+    wrong = check_identity({**rdf, "id": "noisy-ox", "version": "1.2"}, good_folder)
+    assert wrong.status == "failed" and "xxh128:" in wrong.message and "vit_b_em_organelles" in wrong.message
+    new = check_identity({**rdf, "id": "noisy-ox", "version": "9.9"}, good_folder)
+    assert new.status == "warning" and "new version" in new.message
+    assert check_identity(rdf, good_folder).status == "skipped"
+
+
+def test_identity_passes_for_the_published_weights(good_folder, tmp_path, monkeypatch):
+    """A user catalog recording this package's weights: the claim holds."""
+    from samzoo.catalog import builtin_spec_dir, dump_spec, load_spec_file
+    from samzoo.hashing import file_hash
+
+    weights = next(good_folder.glob("*.pt"))
+    spec = load_spec_file(builtin_spec_dir() / "vit_t_lm.yaml")
+    cur = spec.current
+    wf = cur.weights.encoder.model_copy(update={"url": f"file://{weights}", "hash": file_hash(weights, "xxh128")})
+    version = cur.model_copy(update={"weights": cur.weights.model_copy(update={"encoder": wf})})
+    user = spec.model_copy(update={
+        "model_type": "vit_t_mine", "nickname": "testing-mouse", "emoji": "🐭",
+        "versions": (version.model_copy(update={"zoo_version": "1.0"}),),
+        "current_version": cur.version, "recommend": None,
+    })
+    (tmp_path / "vit_t_mine.yaml").write_text(dump_spec(user))
+    monkeypatch.setenv("SAMZOO_CATALOG", str(tmp_path))
+    result = check_identity(_rdf(good_folder), good_folder)
+    assert result.status == "passed" and "vit_t_mine" in result.message
+
+
+# --- output rules ----------------------------------------------------------------------------------
+
+
+def test_output_rules_on_real_arrays():
+    masks = np.zeros((1, 2, 1, 8, 8), dtype="uint8")
+    ok, warn = output_problems({"masks": masks, "scores": np.array([[[0.5], [0.9]]], "float32")}, (8, 8), 2)
+    assert ok == [] and warn == []
+    bad, _ = output_problems({"masks": masks + 3, "scores": np.array([[[np.nan], [0.9]]], "float32")}, (8, 8), 3)
+    assert any("not binary" in b for b in bad) and any("NaN" in b for b in bad) and any("3 prompted" in b for b in bad)
+    _, warn = output_problems({"masks": masks, "scores": np.array([[[1.2], [0.1]]], "float32")}, (8, 8), 2)
+    assert warn and "outside [0, 1]" in warn[0]
+
+
+def test_second_image_is_a_different_real_picture():
+    image = np.zeros((1, 3, 40, 60), dtype="uint8")
+    other = second_image(image)
+    assert other.shape == image.shape and other.dtype == image.dtype and other.std() > 10
+
+
+# --- many packages, CLI, reports -----------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_jobs_2_folder_with_good_and_broken(tmp_path, good_zip, bad_inputs):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    shutil.copy(good_zip, folder / "a_good.zip")
+    shutil.copy(bad_inputs["truncated"], folder / "b_truncated.zip")
+    shutil.copytree(bad_inputs["missing_weights"], folder / "c_missing")
+    proc = run_cli("validate", "--jobs", "2", "--quick", "--report", str(tmp_path / "r.json"), str(folder))
+    assert proc.returncode == 1, proc.stderr
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert [Path(p["source"]).name for p in data["packages"]] == ["a_good.zip", "b_truncated.zip", "c_missing"]
+    assert [p["status"] for p in data["packages"]] == ["passed", "failed", "failed"]
+
+
+def test_validate_many_reports_a_dead_worker_as_failed(good_zip, monkeypatch, tmp_path):
+    """A worker killed mid-validation (here: by a real SIGKILL from a sitecustomize hook) is a failed package."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import os, signal, sys\n"
+        "if os.environ.get('SAMZOO_TEST_KILL_WORKER') and 'multiprocessing' in ' '.join(sys.argv + sys.orig_argv):\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", f"{hook}:{__import__('os').environ.get('PYTHONPATH', '')}")
+    monkeypatch.setenv("SAMZOO_TEST_KILL_WORKER", "1")
+    reports = validate_many([good_zip, good_zip], jobs=2, quick=True)
+    assert [r.passed for r in reports] == [False, False]
+    assert "worker died" in reports[0].check("source").message
+
+
+def test_cli_reports_summary_and_exit_0(tmp_path, good_folder):
+    summary = tmp_path / "summary.md"
+    summary.write_text("# earlier step\n")
+    reports = [tmp_path / "r.json", tmp_path / "r.md", tmp_path / "r.html"]
+    args = ["validate", "--quick", str(good_folder)] + [a for r in reports for a in ("--report", str(r))]
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    proc = run_cli(*args, env={"GITHUB_STEP_SUMMARY": str(summary), "TMPDIR": str(private_tmp)})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert list(private_tmp.iterdir()) == []  # the private temp dir (and bioimageio's files in it) is gone
+    assert "1 passed, 0 failed" in proc.stdout
+    data = json.loads(reports[0].read_text())
+    assert data["passed"] is True
+    assert {c["name"] for c in data["packages"][0]["checks"]} == set(CHECK_NAMES)
+    assert all(set(c) == {"name", "status", "message", "seconds"} for c in data["packages"][0]["checks"])
+    md = reports[1].read_text()
+    assert md.startswith("## samzoo validate: 1 passed, 0 failed") and "| inference | ✅ passed |" in md
+    text = summary.read_text()
+    assert text.startswith("# earlier step\n") and "## samzoo validate" in text
+
+    class Collect(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags, self.imgs = [], []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+            if tag == "img":
+                self.imgs.append(dict(attrs)["src"])
+
+    parser = Collect()
+    parser.feed(reports[2].read_text())
+    assert parser.tags.count("section") == 1 and parser.tags.count("tr") == len(CHECK_NAMES) + 1
+    assert parser.imgs and parser.imgs[0].startswith("data:image/jpeg;base64,")
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["validate", "/no/such/package.zip"], "no such file or folder"),
+        (["validate", "--report", "out.txt", "x.zip"], "unknown report format"),
+        (["validate", "--device", "cuda", "x.zip"], "no CUDA GPU"),
+        (["validate", "--jobs", "0", "x.zip"], "--jobs 0"),
+    ],
+)
+def test_cli_usage_errors_exit_2(args, words):
+    import torch
+
+    if "cuda" in args and torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    proc = run_cli(*args)
+    assert proc.returncode == 2 and words in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_device_auto_without_gpu_is_cpu():
+    import torch
+
+    from samzoo.validate.session import resolve_device
+
+    assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@pytest.mark.slow
+def test_package_built_by_samzoo_validates(tmp_path, vit_t_checkpoint):
+    """The builder's own package (random vit_t weights): every check passes or warns, none fails."""
+    build = pytest.importorskip("samzoo.build")
+    result = build.build_package("vit_t_lm", vit_t_checkpoint, output=tmp_path / "vit_t_lm.zip")
+    report = validate_package(result.path)
+    assert report.passed, [c for c in report.checks if c.status == "failed"]
+    assert report.check("inference").status == "passed"
+    assert report.check("sam_two_images").status == "passed"
+    # random weights are not the published faithful-chicken weights: the builder gives them a new version
+    identity = report.check("identity")
+    assert identity.status == "warning" and "new version" in identity.message, identity
+
+
+def test_validator_never_imports_the_builder(bad_inputs):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom samzoo.validate import validate_package\n"
+        f"r = validate_package({str(bad_inputs['invalid_yaml'])!r})\n"
+        "assert not r.passed\n"
+        "assert not [m for m in sys.modules if m.startswith('samzoo.build')], 'samzoo.build was imported'\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
