@@ -68,14 +68,23 @@ def _torch_load(path: Path) -> Any:
     try:
         return torch.load(path, map_location="cpu", weights_only=True, mmap=_is_zip(path))
     except Exception as e:  # torch raises many types for corrupt files (KeyError, RuntimeError, EOFError, ...)
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        if "weights_only" in str(e) or "Unsupported global" in str(e):
+        detail = _torch_error_detail(e)
+        if detail.startswith("Unsupported global"):  # a pickled class or function, not garbage
             raise CheckpointError(
-                f"{path}: holds pickled Python objects that are not tensors ({first[:160]}); "
+                f"{path}: holds pickled Python objects that are not tensors ({detail}); "
                 "samzoo never unpickles arbitrary objects: save the state dict alone with "
                 "torch.save(checkpoint['model_state'], 'weights.pt')"
             ) from None
-        raise CheckpointError(f"{path}: not a readable PyTorch checkpoint ({first[:160]}); is the file complete?") from None
+        raise CheckpointError(f"{path}: not a readable PyTorch checkpoint ({detail}); is the file complete?") from None
+
+
+def _torch_error_detail(e: BaseException) -> str:
+    """The informative line of a torch.load error (its weights-only preamble is not)."""
+    text = str(e)
+    if "WeightsUnpickler error:" in text:
+        text = text.split("WeightsUnpickler error:", 1)[1]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return (lines[0] if lines else type(e).__name__)[:160]
 
 
 def _is_zip(path: Path) -> bool:
