@@ -15,8 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Build the BioImage.IO package (format 0.5.12) of catalog model NAME from the SAM weights in "
         "--checkpoint. All metadata comes from the catalog; the encoder is inferred from the weights.",
     )
-    p.add_argument("name", help="any catalog name: vit_b_lm, diplomatic-bug, noisy-ox/1.2, ...")
-    p.add_argument("--checkpoint", required=True, help="SAM state dict or micro-sam fine-tuning checkpoint (.pt)")
+    p.add_argument("name", nargs="?", help="any catalog name: vit_b_lm, diplomatic-bug, noisy-ox/1.2, ...")
+    p.add_argument("--checkpoint", help="SAM state dict or micro-sam fine-tuning checkpoint (.pt)")
     p.add_argument("--decoder", help="instance-segmentation decoder state dict, stored as <encoder>_decoder.pt")
     p.add_argument("--image", help="test image (PNG/TIFF/JPEG/.npy, 2D grey or RGB); default: a sample of the model's domain")
     p.add_argument("--labels", help="label image of --image (0 = background); default: Otsu threshold of the image")
@@ -24,10 +24,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--version", help="zoo version of a new release (default: the next after the newest published)")
     p.add_argument("--force", action="store_true", help="allow different weights under an already published version")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    whole = p.add_argument_group("the whole catalog (--all)")
+    whole.add_argument("--all", action="store_true", help="build every current catalog model (or --models) into the folder -o")
+    whole.add_argument("--models", nargs="+", metavar="NAME", help="with --all: only these models (any catalog names)")
+    whole.add_argument("--checkpoints", metavar="DIR", help="with --all: take <model_type>.pt (and <model_type>_decoder.pt) from DIR")
+    whole.add_argument("--from-catalog", action="store_true", help="with --all: fetch the published weights through the resolver")
+    whole.add_argument("--validate", action="store_true", help="with --all: validate every package (samzoo validate)")
+    whole.add_argument("--jobs", type=int, default=1, help="with --all: models built in parallel processes (default 1)")
+    whole.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"), help="with --validate: inference device")
     p.set_defaults(func=cmd_build)
 
 
+def _usage(msg: str) -> int:
+    print(f"samzoo build: error: {msg}", file=sys.stderr)
+    return 2
+
+
 def cmd_build(args: argparse.Namespace) -> int:
+    if args.all:
+        return cmd_build_all(args)
+    if not args.name or not args.checkpoint:
+        return _usage("give NAME and --checkpoint PATH, or --all -o DIR (--checkpoints DIR | --from-catalog)")
     from ..build import build_package
 
     result = build_package(
@@ -45,3 +62,35 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"  sha256 {result.sha256}")
     print(f"  {result.size / 1e6:.1f} MB ({result.size / result.weights_size:.2f}x the weights), {total:.1f} s")
     return 0
+
+
+def cmd_build_all(args: argparse.Namespace) -> int:
+    from ..pipeline import build_all
+
+    if args.name or args.checkpoint:
+        return _usage("--all builds catalog models: use --models NAME... instead of NAME, --checkpoints DIR instead of --checkpoint")
+    if not args.output:
+        return _usage("--all needs -o DIR, the folder for the packages, collection.json and the reports")
+    if bool(args.checkpoints) == bool(args.from_catalog):
+        return _usage("--all needs exactly one weight source: --checkpoints DIR or --from-catalog")
+    counter = {"done": 0}
+
+    def progress(event: str, item) -> None:
+        if event == "start":
+            print(f"samzoo: building {item} ...", file=sys.stderr, flush=True)
+            return
+        counter["done"] += 1
+        what = "unchanged, skipped" if item.skipped else f"{item.seconds:.1f} s"
+        print(f"samzoo: [{counter['done']}] {item.model_type}: {item.status} ({what}) {item.message}", file=sys.stderr, flush=True)
+
+    entries = build_all(
+        args.output, models=args.models, checkpoints=args.checkpoints, from_catalog=args.from_catalog,
+        validate=args.validate, jobs=args.jobs, device=args.device, on_event=progress,
+    )
+    if args.json:
+        print_json([{k: v for k, v in e.to_dict().items() if k != "validation"} for e in entries])
+    else:
+        for e in entries:
+            print(f"{e.model_type:28s} {e.status:7s} {e.package or '-'}  {e.sha256 or ''}")
+        print(f"index: {args.output}/collection.json" + ("; reports: report.html, report.md, report.json" if args.validate else ""))
+    return 0 if all(e.status in ("passed", "built") for e in entries) else 1

@@ -1,0 +1,324 @@
+"""The release pipeline: build (and optionally validate) every selected catalog model into one folder.
+
+``build_all(out_dir, ...)`` takes each model's checkpoint from a folder (named by
+model type) or fetches it through the resolver, builds its package, validates it
+if asked, and writes into ``out_dir``:
+
+* the packages (``<nickname or model_type>-<version>.zip``);
+* ``collection.json``: the index, one entry per model (``id``, ``version``,
+  ``model_type``, ``package``, ``sha256``, ``status``, ...), which the resolver
+  reads as a catalog source (``samzoo fetch out_dir/collection.json#ID``, see :mod:`samzoo.collection`);
+* ``report.json``, ``report.md``, ``report.html``: the validation report of the whole set.
+
+Models run in ``jobs`` parallel processes; one failing model never stops the
+others. An entry whose inputs (checkpoint files by size and mtime, the model's
+spec, samzoo's version, the options) and package file did not change since the
+last run is kept as it is, without building or validating again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .catalog import Catalog, dump_spec, load_catalog
+from .collection import INDEX_NAME, INDEX_TYPE, read_collection
+from .errors import SamzooError
+
+REPORT_NAMES = ("report.json", "report.md", "report.html")
+CHECKPOINT_SUFFIXES = (".pt", ".pth")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One model of a pipeline run: a row of ``collection.json``."""
+
+    model_type: str
+    id: str | None = None
+    version: str | None = None
+    package: str | None = None
+    sha256: str | None = None
+    status: str = "error"  # passed | failed (validation) | built (not validated) | error (no package)
+    message: str = ""
+    seconds: float = 0.0
+    skipped: bool = False  # unchanged since the last run: nothing was done
+    inputs: str | None = None
+    package_stat: tuple[int, int] | None = None
+    validation: dict[str, Any] | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["package_stat"] = list(self.package_stat) if self.package_stat else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Entry":
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        if known.get("package_stat") is not None:
+            known["package_stat"] = tuple(known["package_stat"])
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class Task:
+    """What one worker does for one model."""
+
+    model_type: str
+    out_dir: str
+    checkpoint: str | None
+    decoder: str | None
+    from_catalog: bool
+    validate: bool
+    device: str
+    threads: int
+    previous: dict[str, Any] | None
+
+
+def _stat_key(path: str | None) -> list[Any] | None:
+    if path is None:
+        return None
+    st = os.stat(path)
+    return [os.path.abspath(path), st.st_size, st.st_mtime_ns]
+
+
+def fingerprint(spec_text: str, checkpoint: str | None, decoder: str | None, validate: bool, device: str) -> str:
+    """A hash of everything a model's package depends on; files count by path, size and mtime (no re-hash)."""
+    from . import __version__
+
+    blob = json.dumps([spec_text, _stat_key(checkpoint), _stat_key(decoder), validate, device, __version__])
+    return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
+
+
+def find_checkpoint(folder: Path, model_type: str) -> tuple[Path, Path | None]:
+    """``<folder>/<model_type>.pt`` (or ``.pth``) and, if present, ``<model_type>_decoder.pt``."""
+    for suffix in CHECKPOINT_SUFFIXES:
+        if (folder / f"{model_type}{suffix}").is_file():
+            encoder = folder / f"{model_type}{suffix}"
+            break
+    else:
+        raise SamzooError(f"no checkpoint for {model_type} in {folder}: expected {model_type}.pt; add it or leave the model out with --models")
+    decoder = next((folder / f"{model_type}_decoder{s}" for s in CHECKPOINT_SUFFIXES if (folder / f"{model_type}_decoder{s}").is_file()), None)
+    return encoder, decoder
+
+
+def _unchanged(previous: dict[str, Any] | None, inputs: str, out_dir: Path) -> Entry | None:
+    """The previous entry, if its inputs and its package file are exactly as they were."""
+    if not previous or previous.get("inputs") != inputs or not previous.get("package"):
+        return None
+    path = out_dir / previous["package"]
+    if not path.is_file():
+        return None
+    st = path.stat()
+    if list(previous.get("package_stat") or []) != [st.st_size, st.st_mtime_ns]:
+        return None
+    return Entry.from_dict({**previous, "skipped": True})
+
+
+def run_task(task: Task) -> Entry:
+    """Build (and validate) one model. Never raises: a failure is an ``error`` or ``failed`` entry."""
+    start = time.perf_counter()
+    try:
+        return _run_task(task, start)
+    except SamzooError as e:
+        return Entry(task.model_type, status="error", message=str(e), seconds=time.perf_counter() - start)
+    except Exception as e:  # a bug or an unexpected library error must not stop the other models
+        return Entry(task.model_type, status="error", message=f"{type(e).__name__}: {e}".splitlines()[0][:300],
+                     seconds=time.perf_counter() - start)
+
+
+def _run_task(task: Task, start: float) -> Entry:
+    import torch
+
+    torch.set_num_threads(task.threads)
+    catalog = load_catalog()
+    spec = catalog.models[task.model_type]
+    checkpoint, decoder = task.checkpoint, task.decoder
+    if task.from_catalog:
+        from .resolve import resolve
+
+        resolved = resolve(task.model_type, decoder=True)
+        checkpoint = str(resolved.encoder_path)
+        decoder = str(resolved.decoder_path) if resolved.decoder_path else None
+    inputs = fingerprint(dump_spec(spec), checkpoint, decoder, task.validate, task.device)
+    out_dir = Path(task.out_dir)
+    kept = _unchanged(task.previous, inputs, out_dir)
+    if kept is not None:
+        return kept
+
+    from .build import build_package
+
+    result = build_package(task.model_type, checkpoint, decoder=decoder, catalog=catalog, output=out_dir)
+    final = result.path
+    validation, status, message = None, "built", f"built {result.version} ({result.size / 1e6:.1f} MB)"
+    if task.validate:
+        from .validate import validate_package
+
+        report = validate_package(final, device=task.device)
+        validation = report.to_dict(with_cover=True)
+        status = report.status
+        failed = [c for c in report.checks if c.status == "failed"]
+        message = f"{message}; " + (f"{len(failed)} check(s) failed: {', '.join(c.name for c in failed)}" if failed else "all checks passed")
+    st = final.stat()
+    return Entry(
+        model_type=spec.model_type, id=spec.nickname or spec.model_type, version=result.version,
+        package=final.name, sha256=result.sha256, status=status, message=message,
+        seconds=time.perf_counter() - start, inputs=inputs, package_stat=(st.st_size, st.st_mtime_ns),
+        validation=validation,
+    )
+
+
+def read_index(out_dir: Path) -> dict[str, dict[str, Any]]:
+    """The entries of ``out_dir/collection.json`` by model type (empty if there is none or it is unreadable)."""
+    if not (out_dir / INDEX_NAME).is_file():
+        return {}
+    try:
+        return {e["model_type"]: e for e in read_collection(out_dir / INDEX_NAME)}
+    except SamzooError:
+        return {}  # a damaged index only means that everything is built again
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_index(out_dir: Path, entries: list[Entry]) -> Path:
+    """Write ``collection.json`` (atomically); validation details stay out of the index."""
+    rows = []
+    for e in sorted(entries, key=lambda e: e.model_type):
+        row = e.to_dict()
+        row.pop("validation")
+        row.pop("skipped")
+        rows.append(row)
+    path = out_dir / INDEX_NAME
+    _write_atomic(path, json.dumps({"type": INDEX_TYPE, "format_version": 1, "collection": rows}, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+def _validation_store(out_dir: Path) -> Path:
+    return out_dir / ".samzoo" / "validation"
+
+
+def _save_validation(out_dir: Path, entry: Entry) -> None:
+    if entry.validation is not None and not entry.skipped:
+        store = _validation_store(out_dir)
+        store.mkdir(parents=True, exist_ok=True)
+        _write_atomic(store / f"{entry.model_type}.json", json.dumps(entry.validation))
+
+
+def _load_validation(out_dir: Path, entry: Entry) -> dict[str, Any] | None:
+    path = _validation_store(out_dir) / f"{entry.model_type}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_reports(out_dir: Path, entries: list[Entry]) -> list[Path]:
+    """The validation report of the whole set (JSON, Markdown, HTML), from each model's validation."""
+    from .validate.report import write_report
+    from .validate.result import PackageReport
+
+    reports = []
+    for e in entries:
+        data = e.validation or _load_validation(out_dir, e)
+        if data is not None:
+            reports.append(PackageReport.from_dict(data))
+    if not reports:
+        return []
+    return [write_report(reports, out_dir / name) for name in REPORT_NAMES]
+
+
+def select_models(catalog: Catalog, models: list[str] | None) -> list[str]:
+    """Model types to build: the given names (any catalog name) or every current model."""
+    if not models:
+        return [s.model_type for s in catalog.current()]
+    return list(dict.fromkeys(catalog.lookup(m).model_type for m in models))
+
+
+def build_all(
+    out_dir: str | Path,
+    *,
+    models: list[str] | None = None,
+    checkpoints: str | Path | None = None,
+    from_catalog: bool = False,
+    validate: bool = False,
+    jobs: int = 1,
+    device: str = "cpu",
+    on_event: Callable[[str, Entry | str], None] | None = None,
+) -> list[Entry]:
+    """Build every selected model into ``out_dir``; returns one :class:`Entry` per model.
+
+    Give exactly one of ``checkpoints`` (a folder with ``<model_type>.pt``) and ``from_catalog``
+    (fetch the published weights through the resolver). ``on_event("start", model_type)`` and
+    ``on_event("done", entry)`` report progress.
+    """
+    if (checkpoints is None) == (not from_catalog):
+        raise SamzooError("give exactly one weight source: --checkpoints DIR or --from-catalog")
+    if jobs < 1:
+        raise SamzooError(f"--jobs must be at least 1, got {jobs}")
+    catalog = load_catalog()
+    selected = select_models(catalog, models)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    previous = read_index(out)
+    threads = max(1, (os.cpu_count() or 1) // min(jobs, len(selected) or 1))
+    tasks, entries = [], []
+    for model_type in selected:
+        checkpoint = decoder = None
+        if checkpoints is not None:
+            try:
+                enc, dec = find_checkpoint(Path(checkpoints), model_type)
+            except SamzooError as e:
+                entries.append(Entry(model_type, status="error", message=str(e)))
+                continue
+            checkpoint, decoder = str(enc), (str(dec) if dec else None)
+        tasks.append(Task(model_type, str(out), checkpoint, decoder, from_catalog, validate, device, threads, previous.get(model_type)))
+
+    others = [Entry.from_dict(p) for m, p in previous.items() if m not in selected]  # kept in the index
+
+    def done(entry: Entry) -> None:
+        _save_validation(out, entry)
+        entries.append(entry)
+        write_index(out, entries + others)  # after every model: an interrupted run keeps what it finished
+        if on_event:
+            on_event("done", entry)
+
+    for e in list(entries):
+        if on_event:
+            on_event("done", e)
+    if jobs == 1 or len(tasks) <= 1:
+        for task in tasks:
+            if on_event:
+                on_event("start", task.model_type)
+            done(run_task(task))
+    else:
+        import multiprocessing
+
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {}
+            for task in tasks:
+                if on_event:
+                    on_event("start", task.model_type)
+                futures[pool.submit(run_task, task)] = task
+            for future in as_completed(futures):
+                task = futures[future]
+                try:
+                    entry = future.result()
+                except Exception as e:  # the worker process died (e.g. out of memory)
+                    entry = Entry(task.model_type, status="error", message=f"worker died: {type(e).__name__}: {e}"[:300])
+                done(entry)
+    write_index(out, entries + others)
+    write_reports(out, entries)
+    order = {m: i for i, m in enumerate(selected)}
+    return sorted(entries, key=lambda e: order.get(e.model_type, len(order)))
