@@ -23,7 +23,7 @@ import json
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -132,28 +132,37 @@ def run_task(task: Task) -> Entry:
                      seconds=time.perf_counter() - start)
 
 
+def _inputs(task: Task, catalog: Catalog) -> Task:
+    """The task with its checkpoint paths filled in (fetched through the resolver for ``from_catalog``)."""
+    if not task.from_catalog:
+        return task
+    from .resolve import resolve
+
+    resolved = resolve(task.model_type, decoder=True)
+    return replace(task, checkpoint=str(resolved.encoder_path),
+                   decoder=str(resolved.decoder_path) if resolved.decoder_path else None, from_catalog=False)
+
+
+def _task_fingerprint(task: Task, catalog: Catalog) -> str:
+    return fingerprint(dump_spec(catalog.models[task.model_type]), task.checkpoint, task.decoder, task.validate, task.device)
+
+
 def _run_task(task: Task, start: float) -> Entry:
     import torch
 
     torch.set_num_threads(task.threads)
     catalog = load_catalog()
-    spec = catalog.models[task.model_type]
-    checkpoint, decoder = task.checkpoint, task.decoder
-    if task.from_catalog:
-        from .resolve import resolve
-
-        resolved = resolve(task.model_type, decoder=True)
-        checkpoint = str(resolved.encoder_path)
-        decoder = str(resolved.decoder_path) if resolved.decoder_path else None
-    inputs = fingerprint(dump_spec(spec), checkpoint, decoder, task.validate, task.device)
+    task = _inputs(task, catalog)
+    inputs = _task_fingerprint(task, catalog)
     out_dir = Path(task.out_dir)
     kept = _unchanged(task.previous, inputs, out_dir)
     if kept is not None:
         return kept
+    spec = catalog.models[task.model_type]
 
     from .build import build_package
 
-    result = build_package(task.model_type, checkpoint, decoder=decoder, catalog=catalog, output=out_dir)
+    result = build_package(task.model_type, task.checkpoint, decoder=task.decoder, catalog=catalog, output=out_dir)
     final = result.path
     validation, status, message = None, "built", f"built {result.version} ({result.size / 1e6:.1f} MB)"
     if task.validate:
@@ -171,6 +180,15 @@ def _run_task(task: Task, start: float) -> Entry:
         seconds=time.perf_counter() - start, inputs=inputs, package_stat=(st.st_size, st.st_mtime_ns),
         validation=validation,
     )
+
+
+def _kept_unchanged(task: Task, catalog: Catalog) -> Entry | None:
+    """The previous entry when nothing changed, decided in the calling process (no torch, no worker)."""
+    try:
+        task = _inputs(task, catalog)
+        return _unchanged(task.previous, _task_fingerprint(task, catalog), Path(task.out_dir))
+    except (SamzooError, OSError):
+        return None  # let the worker report it
 
 
 def read_index(out_dir: Path) -> dict[str, dict[str, Any]]:
@@ -239,6 +257,26 @@ def write_reports(out_dir: Path, entries: list[Entry]) -> list[Path]:
     return [write_report(reports, out_dir / name) for name in REPORT_NAMES]
 
 
+def _worker_context():
+    """``fork`` where it exists, with the heavy modules imported first (workers start in ms, not seconds);
+    ``spawn`` elsewhere. The parent has run no torch computation, so forking is safe."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    import warnings
+
+    import bioimageio.core  # noqa: F401
+    import torch  # noqa: F401
+
+    from . import build, validate  # noqa: F401
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import mobile_sam  # noqa: F401  (vit_t; imports timm)
+    return multiprocessing.get_context("fork")
+
+
 def select_models(catalog: Catalog, models: list[str] | None) -> list[str]:
     """Model types to build: the given names (any catalog name) or every current model."""
     if not models:
@@ -273,7 +311,8 @@ def build_all(
     out.mkdir(parents=True, exist_ok=True)
     previous = read_index(out)
     threads = max(1, (os.cpu_count() or 1) // min(jobs, len(selected) or 1))
-    tasks, entries = [], []
+    tasks: list[Task] = []
+    entries: list[Entry] = []
     for model_type in selected:
         checkpoint = decoder = None
         if checkpoints is not None:
@@ -297,15 +336,21 @@ def build_all(
     for e in list(entries):
         if on_event:
             on_event("done", e)
+    pending = []
+    for task in tasks:
+        kept = _kept_unchanged(task, catalog) if task.previous else None
+        if kept is None:
+            pending.append(task)
+        else:
+            done(kept)
+    tasks = pending
     if jobs == 1 or len(tasks) <= 1:
         for task in tasks:
             if on_event:
                 on_event("start", task.model_type)
             done(run_task(task))
     else:
-        import multiprocessing
-
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=_worker_context()) as pool:
             futures = {}
             for task in tasks:
                 if on_event:

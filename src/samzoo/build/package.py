@@ -8,6 +8,7 @@ leaves nothing at the output path.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -15,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -85,6 +86,34 @@ def _save_weights(state: dict, path: Path, errors: list[BaseException]) -> None:
         torch.save(state, path)
     except BaseException as e:  # reported by the caller
         errors.append(e)
+
+
+def _thread_independent():
+    """Run convolutions without oneDNN (mkldnn) while computing the test outputs.
+
+    oneDNN's single-threaded convolution kernels round differently from its multi-threaded ones
+    (TinyViT's 1x1 convolutions differ by ~3e-8 with 1 vs 2 threads), so the test outputs, and the
+    package's sha256, would depend on the thread count (e.g. ``build --all --jobs 2``). PyTorch's
+    own convolutions give the same bytes with 1 and 2 threads, at the same speed (measured on vit_t
+    and vit_b). The mask decoder (milliseconds) runs on one thread for the same reason. Packages
+    stay valid either way: bioimageio's reproduction test has a tolerance.
+    """
+    import torch
+
+    return torch.backends.mkldnn.flags(enabled=False)
+
+
+@contextlib.contextmanager
+def _one_thread() -> Iterator[None]:
+    """Compute with one intra-op thread (for small products whose reduction order depends on threads)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def default_output(model_type: str, nickname: str | None, version: str) -> Path:
@@ -177,14 +206,15 @@ def build_package(
         saver = threading.Thread(target=_save_weights, args=(ckpt.state_dict, staging / weights_file, save_errors))
         saver.start()
         adaptor = SamAdaptor(spec.encoder, sam=sam).eval()
-        with torch.inference_mode(), low_memory_attention(sam):
+        with torch.inference_mode(), low_memory_attention(sam), _thread_independent():
             image_t = torch.from_numpy(tests.image_bchw)
             embeddings = adaptor.encode(image_t)
-            masks, scores = adaptor.decode(
-                embeddings, tuple(tests.image.shape[:2]),
-                torch.from_numpy(tests.box_prompts), torch.from_numpy(tests.point_prompts),
-                torch.from_numpy(tests.point_labels), torch.from_numpy(tests.mask_prompts),
-            )
+            with _one_thread():  # the decoder's skinny matrix products split their sums by thread
+                masks, scores = adaptor.decode(
+                    embeddings, tuple(tests.image.shape[:2]),
+                    torch.from_numpy(tests.box_prompts), torch.from_numpy(tests.point_prompts),
+                    torch.from_numpy(tests.point_labels), torch.from_numpy(tests.mask_prompts),
+                )
         saver.join()
         if save_errors:
             raise SamzooError(f"cannot write the weights into {staging} ({save_errors[0]}); check free disk space")
