@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
+from .atomic import write_text_atomic
 from .catalog import Catalog, dump_spec, load_catalog
 from .collection import INDEX_NAME, INDEX_TYPE, read_collection
 from .errors import SamzooError
@@ -201,15 +202,6 @@ def read_index(out_dir: Path) -> dict[str, dict[str, Any]]:
         return {}  # a damaged index only means that everything is built again
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def write_index(out_dir: Path, entries: list[Entry]) -> Path:
     """Write ``collection.json`` (atomically); validation details stay out of the index."""
     rows = []
@@ -219,7 +211,7 @@ def write_index(out_dir: Path, entries: list[Entry]) -> Path:
         row.pop("skipped")
         rows.append(row)
     path = out_dir / INDEX_NAME
-    _write_atomic(path, json.dumps({"type": INDEX_TYPE, "format_version": 1, "collection": rows}, indent=2, ensure_ascii=False) + "\n")
+    write_text_atomic(path, json.dumps({"type": INDEX_TYPE, "format_version": 1, "collection": rows}, indent=2, ensure_ascii=False) + "\n")
     return path
 
 
@@ -231,7 +223,7 @@ def _save_validation(out_dir: Path, entry: Entry) -> None:
     if entry.validation is not None and not entry.skipped:
         store = _validation_store(out_dir)
         store.mkdir(parents=True, exist_ok=True)
-        _write_atomic(store / f"{entry.model_type}.json", json.dumps(entry.validation))
+        write_text_atomic(store / f"{entry.model_type}.json", json.dumps(entry.validation))
 
 
 def _load_validation(out_dir: Path, entry: Entry) -> dict[str, Any] | None:

@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -88,7 +89,8 @@ def _save_weights(state: dict, path: Path, errors: list[BaseException]) -> None:
         errors.append(e)
 
 
-def _thread_independent():
+@contextlib.contextmanager
+def _thread_independent() -> Iterator[None]:
     """Run convolutions without oneDNN (mkldnn) while computing the test outputs.
 
     oneDNN's single-threaded convolution kernels round differently from its multi-threaded ones
@@ -100,7 +102,16 @@ def _thread_independent():
     """
     import torch
 
-    return torch.backends.mkldnn.flags(enabled=False)
+    with warnings.catch_warnings():  # torch warns about Intel-GPU TF32 whenever these flags are set
+        warnings.simplefilter("ignore", UserWarning)
+        context = torch.backends.mkldnn.flags(enabled=False)
+        context.__enter__()
+    try:
+        yield
+    finally:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            context.__exit__(None, None, None)
 
 
 @contextlib.contextmanager

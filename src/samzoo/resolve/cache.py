@@ -21,10 +21,10 @@ import json
 import os
 import shutil
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..atomic import temp_name, write_text_atomic  # noqa: F401  (temp_name is used by the resolver)
 from ..hashing import file_hash, parse_hash
 
 STAMP = ".verified.json"
@@ -36,19 +36,9 @@ def hash_key(digest: str) -> str:
     return f"{alg}-{hexd}"
 
 
-def temp_name(target: Path) -> Path:
-    """A per-process temporary name next to ``target`` (same directory, so ``os.replace`` is atomic)."""
-    return target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.part")
-
-
 def write_json_atomic(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_name(path)
-    try:
-        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_text_atomic(path, json.dumps(data, indent=1))
 
 
 def _read_json(path: Path) -> dict | None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from pathlib import Path
 from typing import Sequence
 
+from ..atomic import write_text_atomic
 from ..errors import SamzooError
 from .result import PackageReport
 
@@ -102,20 +102,11 @@ def check_report_path(path: str | Path) -> Path:
     return path
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def write_report(reports: Sequence[PackageReport], path: str | Path) -> Path:
     """Write the report in the format its suffix names (.json, .md or .html)."""
     path = check_report_path(path)
     render = {".json": to_json, ".md": to_markdown, ".html": to_html}[path.suffix.lower()]
-    _atomic_write(path, render(reports))
+    write_text_atomic(path, render(reports))
     return path
 
 
