@@ -117,3 +117,13 @@ def test_parameters_on_meta_restores_module():
         meta = torch.nn.Linear(2, 2)
     assert meta.weight.is_meta
     assert not torch.nn.Linear(2, 2).weight.is_meta
+
+
+def test_random_checkpoint_bytes_do_not_depend_on_the_file_name(tmp_path):
+    from samzoo.hashing import file_hash
+    from samzoo.models import save_random_checkpoint
+
+    save_random_checkpoint(tmp_path / "a.pt", "vit_t", seed=3)
+    save_random_checkpoint(tmp_path / "other_name.pt", "vit_t", seed=3)
+    assert file_hash(tmp_path / "a.pt") == file_hash(tmp_path / "other_name.pt")
+    assert not list(tmp_path.glob(".*"))  # no temporary files left

@@ -159,7 +159,8 @@ def save_random_checkpoint(path, encoder: str, seed: int = 0) -> None:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        torch.save(random_sam(encoder, seed).state_dict(), tmp)
+        with open(tmp, "wb") as f:  # a file object: torch.save would otherwise name its records after tmp
+            torch.save(random_sam(encoder, seed).state_dict(), f)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
