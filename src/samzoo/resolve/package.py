@@ -16,8 +16,8 @@ from typing import BinaryIO, Iterator
 import yaml
 
 from ..errors import SamzooError
+from ..rdf_files import rdf_in_folder, rdf_in_names
 
-RDF_NAMES = ("rdf.yaml", "bioimageio.yaml")
 
 
 class PackageError(SamzooError):
@@ -39,27 +39,19 @@ class PackageWeights:
 
 
 def is_package(path: Path) -> bool:
-    return path.is_dir() and _rdf_in_dir(path) is not None or (path.is_file() and zipfile.is_zipfile(path) and path.suffix == ".zip")
-
-
-def _rdf_in_dir(path: Path) -> Path | None:
-    for name in RDF_NAMES:
-        if (path / name).is_file():
-            return path / name
-    found = sorted(path.glob("*.bioimageio.yaml"))
-    return found[0] if found else None
+    return path.is_dir() and rdf_in_folder(path) is not None or (path.is_file() and zipfile.is_zipfile(path) and path.suffix == ".zip")
 
 
 def _rdf_text(path: Path) -> str:
     if path.is_dir():
-        rdf = _rdf_in_dir(path)
+        rdf = rdf_in_folder(path)
         if rdf is None:
             raise PackageError(f"{path}: no rdf.yaml in this folder; pass a BioImage.IO package folder or zip")
         return rdf.read_text(encoding="utf-8")
     try:
         with zipfile.ZipFile(path) as z:
             names = z.namelist()
-            rdf = next((n for n in RDF_NAMES if n in names), None) or next((n for n in names if n.endswith(".bioimageio.yaml")), None)
+            rdf = rdf_in_names(names)
             if rdf is None:
                 raise PackageError(f"{path}: the zip holds no rdf.yaml; pass a BioImage.IO model package")
             return z.read(rdf).decode("utf-8")

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..errors import SamzooError
+from ..rdf_files import is_rdf_name, rdf_in_folder, rdf_in_names
 
-RDF_NAMES = ("rdf.yaml", "bioimageio.yaml")
 
 
 class SourceError(SamzooError):
@@ -29,18 +29,6 @@ class OpenedPackage:
     rdf: Path
 
 
-def _rdf_in(folder: Path) -> Path | None:
-    for name in RDF_NAMES:
-        if (folder / name).is_file():
-            return folder / name
-    found = sorted(folder.glob("*.bioimageio.yaml"))
-    return found[0] if found else None
-
-
-def _is_rdf_file(path: Path) -> bool:
-    return path.name in RDF_NAMES or path.name.endswith(".bioimageio.yaml")
-
-
 def expand_sources(sources: list[str | Path]) -> list[str]:
     """The packages named by ``sources``; a folder without an rdf is a folder of packages.
 
@@ -51,12 +39,12 @@ def expand_sources(sources: list[str | Path]) -> list[str]:
         path = Path(s)
         if not path.exists():
             raise SamzooError(f"{s}: no such file or folder; pass a package zip, a package folder, an rdf.yaml or a folder of packages")
-        if path.is_file() or _rdf_in(path) is not None:
+        if path.is_file() or rdf_in_folder(path) is not None:
             out.append(str(path))
             continue
         children = [
             c for c in sorted(path.iterdir())
-            if (c.is_file() and c.suffix.lower() == ".zip") or (c.is_dir() and _rdf_in(c) is not None)
+            if (c.is_file() and c.suffix.lower() == ".zip") or (c.is_dir() and rdf_in_folder(c) is not None)
         ]
         if not children:
             raise SamzooError(f"{s}: a folder without rdf.yaml and without packages (*.zip or folders with rdf.yaml) in it")
@@ -80,9 +68,7 @@ def unpack_zip(path: Path, dest: Path) -> Path:
                     f"{path.name}: unsafe zip entry {bad[0]!r} (absolute path or '..'); refusing to unpack it — "
                     "rebuild the package with relative file names"
                 )
-            rdf = next((n for n in names if n in RDF_NAMES), None) or next(
-                (n for n in names if "/" not in n and n.endswith(".bioimageio.yaml")), None
-            )
+            rdf = rdf_in_names(names)
             if rdf is None:
                 raise SourceError(f"{path.name}: the zip has no rdf.yaml at its top level; is it a BioImage.IO package?")
             zf.extractall(dest)
@@ -96,13 +82,13 @@ def open_package(source: str | Path, workdir: Path) -> OpenedPackage:
     """The package folder and rdf of ``source``; zips are unpacked into ``workdir`` (private, temporary)."""
     path = Path(source)
     if path.is_dir():
-        rdf = _rdf_in(path)
+        rdf = rdf_in_folder(path)
         if rdf is None:
             raise SourceError(f"{path}: the folder has no rdf.yaml; is it a package folder?")
         return OpenedPackage(path, rdf)
     if not path.is_file():
         raise SourceError(f"{path}: no such file or folder")
-    if _is_rdf_file(path):
+    if is_rdf_name(path.name):
         return OpenedPackage(path.parent, path)
     if zipfile.is_zipfile(path) or path.suffix.lower() == ".zip":
         rdf = unpack_zip(path, workdir / "package")
