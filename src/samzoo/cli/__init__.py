@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from ..allocator import keep_freed_memory
+
+    keep_freed_memory()  # our own process: reuse the encoder's large blocks instead of faulting them in
     try:
         return int(args.func(args) or 0)
     except SamzooError as e:

@@ -205,6 +205,9 @@ def _worker(source: str, device: str, quick: bool, out_path: str, threads: int) 
     """Child process: validate one package and write its report as JSON to ``out_path``."""
     import torch
 
+    from ..allocator import keep_freed_memory
+
+    keep_freed_memory()  # a process of our own: see samzoo.allocator
     torch.set_num_threads(max(1, threads))
     report = validate_package(source, device=device, quick=quick)
     tmp = out_path + ".tmp"
