@@ -15,6 +15,7 @@ from samzoo.build import rdf, test_data, versioning, zipwrite
 from samzoo.build.lowmem import low_memory_attention
 from samzoo.catalog import load_catalog
 from samzoo.errors import SamzooError
+from samzoo.hashing import file_digest
 
 ADAPTOR = Path(rdf.__file__).with_name("sam_adaptor.py")
 
@@ -167,7 +168,7 @@ def test_zip_is_byte_reproducible_and_stored(tmp_path):
         assert zf.namelist() == ["a.txt", "z.bin"]
         assert all(i.compress_type == zipfile.ZIP_STORED and i.date_time == (1980, 1, 1, 0, 0, 0) for i in zf.infolist())
         assert zf.read("z.bin") == bytes(range(256)) * 1000
-    assert zipwrite.sha256_file(tmp_path / "1.zip") == hashlib.sha256((tmp_path / "1.zip").read_bytes()).hexdigest()
+    assert file_digest(tmp_path / "1.zip") == hashlib.sha256((tmp_path / "1.zip").read_bytes()).hexdigest()
 
 
 # --- low-memory attention -----------------------------------------------------------------------

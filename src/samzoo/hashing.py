@@ -42,15 +42,20 @@ def hasher(alg: str):
     raise ValueError(f"unsupported hash algorithm {alg!r}; use one of {', '.join(ALGORITHMS)}")
 
 
-def file_hash(path: str | Path, alg: str = "sha256", progress: Callable[[int], None] | None = None) -> str:
-    """Hash a file in chunks and return ``"alg:hex"``."""
+def file_digest(path: str | Path, alg: str = "sha256", progress: Callable[[int], None] | None = None) -> str:
+    """Hash a file in chunks and return the bare hex digest."""
     h = hasher(alg)
     with open(path, "rb") as f:
         while chunk := f.read(_CHUNK):
             h.update(chunk)
             if progress is not None:
                 progress(len(chunk))
-    return f"{alg}:{h.hexdigest()}"
+    return h.hexdigest()
+
+
+def file_hash(path: str | Path, alg: str = "sha256", progress: Callable[[int], None] | None = None) -> str:
+    """Hash a file in chunks and return ``"alg:hex"``."""
+    return f"{alg}:{file_digest(path, alg, progress)}"
 
 
 def verify_file(path: str | Path, expected: str) -> None:

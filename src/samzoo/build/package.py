@@ -24,13 +24,13 @@ import numpy as np
 from ..catalog import Catalog, load_catalog
 from ..checkpoint import CheckpointError, load_checkpoint, load_state_dict_file
 from ..errors import SamzooError
-from ..hashing import file_hash
+from ..hashing import file_digest, file_hash
 from . import rdf as rdf_mod
 from .cover import cover_png
 from .docs import documentation
 from .test_data import load_test_inputs
 from .versioning import decide_version
-from .zipwrite import sha256_file, write_zip
+from .zipwrite import write_zip
 
 ADAPTOR_SOURCE = Path(__file__).with_name("sam_adaptor.py")
 
@@ -255,7 +255,7 @@ def build_package(
         shutil.copyfile(ADAPTOR_SOURCE, staging / rdf_mod.ARCHITECTURE_FILE)
         timer.lap("test data, cover, docs")
 
-        sha = {p.name: sha256_file(p) for p in sorted(staging.iterdir())}
+        sha = {p.name: file_digest(p) for p in sorted(staging.iterdir())}
         samzoo_config = {
             "model_type": spec.model_type,
             "encoder": spec.encoder,
@@ -273,7 +273,7 @@ def build_package(
         timer.lap("describe and validate")
 
         write_zip(tmp_zip, [(p.name, p) for p in staging.iterdir()])
-        digest = sha256_file(tmp_zip)
+        digest = file_digest(tmp_zip)
         os.replace(tmp_zip, out_path)
         timer.lap("zip")
         weights_size = (staging / weights_file).stat().st_size

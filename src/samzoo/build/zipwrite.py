@@ -7,7 +7,6 @@ in chunks, so weights of any size need no extra memory.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import zipfile
 from pathlib import Path
@@ -35,12 +34,3 @@ def write_zip(target: str | Path, files: Iterable[tuple[str, Path]]) -> None:
             with open(path, "rb") as src, zf.open(_info(name, size), "w", force_zip64=size > _ZIP64_LIMIT) as dst:
                 while chunk := src.read(_CHUNK):
                     dst.write(chunk)
-
-
-def sha256_file(path: str | Path) -> str:
-    """Hex sha256 of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()

@@ -7,15 +7,13 @@ would do on local files (presence, sha256) are done here instead.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
 import yaml
 
+from ..hashing import file_digest
 from .result import CheckResult, one_line
-
-_CHUNK = 8 * 1024 * 1024
 
 
 def read_rdf(rdf: Path) -> tuple[dict[str, Any] | None, CheckResult | None]:
@@ -72,14 +70,6 @@ def _file_refs(node: Any, loc: str = "") -> Iterator[tuple[str, str, str | None]
             yield from _file_refs(v, f"{loc}.{i}")
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def check_files(rdf_data: dict[str, Any], root: Path) -> CheckResult:
     """Every local file the rdf names exists inside the package and matches its recorded sha256."""
     problems: list[str] = []
@@ -98,7 +88,7 @@ def check_files(rdf_data: dict[str, Any], root: Path) -> CheckResult:
             continue
         checked += 1
         if sha:
-            got = sha256_file(path)
+            got = file_digest(path)
             if got != str(sha).lower():
                 problems.append(
                     f"{loc}: {src} has sha256 {got[:12]}…, the rdf records {str(sha)[:12]}… — the file was changed or "
