@@ -16,6 +16,24 @@ class SamzooError(Exception):
         super().__init__(" ".join(str(message).split()))
 
 
+class ArgumentError(SamzooError):
+    """A bad value for one argument of a library call.
+
+    The library names the argument as Python does (``version``); the CLI renders the same
+    error with its flag (``--version``) through :meth:`render`. ``problem`` must not mention
+    flags or commands: it is shown to Python and CLI users alike.
+    """
+
+    def __init__(self, argument: str, problem: str) -> None:
+        self.argument = argument
+        self.problem = " ".join(str(problem).split())
+        super().__init__(f"{argument}: {self.problem}")
+
+    def render(self, names: dict[str, str]) -> str:
+        """The message with the argument named as ``names`` maps it (e.g. ``{"version": "--version"}``)."""
+        return f"{names.get(self.argument, self.argument)}: {self.problem}"
+
+
 class SpecError(SamzooError):
     """A model spec file is malformed (names the file, the field and the fix)."""
 

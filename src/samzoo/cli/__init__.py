@@ -14,7 +14,18 @@ import importlib
 import pkgutil
 import sys
 
-from ..errors import SamzooError
+from ..errors import ArgumentError, SamzooError
+
+
+def _flag_names(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """Python argument name -> how this command spells it (``version`` -> ``--version``, ``name`` -> ``NAME``)."""
+    names: dict[str, str] = {}
+    for action in parser._actions:
+        if action.option_strings:
+            names[action.dest] = max(action.option_strings, key=len)
+        elif action.dest != argparse.SUPPRESS:
+            names[action.dest] = str(action.metavar or action.dest.upper())
+    return names
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +37,17 @@ def build_parser() -> argparse.ArgumentParser:
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
         if info.name.startswith("cmd_"):
             importlib.import_module(f"{__name__}.{info.name}").register(sub)
+    _attach_flag_names(sub)
     return parser
+
+
+def _attach_flag_names(sub: argparse._SubParsersAction) -> None:
+    """Give every (sub-)command's parsed arguments the map from Python argument names to its flags."""
+    for parser in sub.choices.values():
+        parser.set_defaults(_flag_names=_flag_names(parser))
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _attach_flag_names(action)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     keep_freed_memory()  # our own process: reuse the encoder's large blocks instead of faulting them in
     try:
         return int(args.func(args) or 0)
+    except ArgumentError as e:  # the library names the argument; say it as this command's flag
+        print(f"samzoo: error: {e.render(getattr(args, '_flag_names', {}))}", file=sys.stderr)
+        return e.exit_code
     except SamzooError as e:
         print(f"samzoo: error: {e}", file=sys.stderr)
         return e.exit_code
