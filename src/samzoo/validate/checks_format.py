@@ -13,13 +13,16 @@ from typing import Any, Iterator
 import yaml
 
 from ..hashing import file_digest
+from ..untrusted import InputLimitError, parse_yaml, read_text_bounded
 from .result import CheckResult, one_line
 
 
 def read_rdf(rdf: Path) -> tuple[dict[str, Any] | None, CheckResult | None]:
     """The rdf as a dict, or a failed ``format`` check saying why it cannot be read."""
     try:
-        data = yaml.safe_load(rdf.read_text(encoding="utf-8"))
+        data = parse_yaml(read_text_bounded(rdf, what="rdf"), rdf.name, "rdf")
+    except InputLimitError as e:
+        return None, CheckResult("format", "failed", one_line(e, 300))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -70,6 +73,12 @@ def _file_refs(node: Any, loc: str = "") -> Iterator[tuple[str, str, str | None]
             yield from _file_refs(v, f"{loc}.{i}")
 
 
+def _inside(path: Path, root: Path) -> bool:
+    """Whether ``path`` (links followed) stays inside ``root``."""
+    real, base = path.resolve(), root.resolve()
+    return base in real.parents
+
+
 def check_files(rdf_data: dict[str, Any], root: Path) -> CheckResult:
     """Every local file the rdf names exists inside the package and matches its recorded sha256."""
     problems: list[str] = []
@@ -85,6 +94,9 @@ def check_files(rdf_data: dict[str, Any], root: Path) -> CheckResult:
         path = root / rel
         if not path.is_file():
             problems.append(f"{loc}: file {src!r} is missing from the package")
+            continue
+        if not _inside(path, root):
+            problems.append(f"{loc}: {src!r} is a link to a file outside the package; put the file itself in the package")
             continue
         checked += 1
         if sha:

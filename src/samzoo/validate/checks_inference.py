@@ -17,6 +17,8 @@ from copy import deepcopy
 from itertools import product
 from typing import Any
 
+import numpy as np
+
 from .result import CheckResult, one_line
 from .session import ModelSession
 
@@ -45,6 +47,51 @@ def tolerance(descr: Any, weight_format: str, output_id: str) -> tuple[float, fl
     return 1e-3, 1e-3, 0.0
 
 
+def _declared_types(tensor_descr: Any) -> set[str]:
+    data = getattr(tensor_descr, "data", None)
+    if data is None:  # format 0.4
+        return {str(tensor_descr.data_type)} if getattr(tensor_descr, "data_type", None) else set()
+    items = data if isinstance(data, (list, tuple)) else [data]
+    return {str(d.type) for d in items if getattr(d, "type", None)}
+
+
+def dtype_problems(descr: Any, inputs: Any, outputs: Any) -> list[str]:
+    """Test tensors whose dtype is not the one the description declares (bioimageio.core never compares them)."""
+    problems = []
+    for kind, tensors, sample in (("input", descr.inputs, inputs), ("output", descr.outputs, outputs)):
+        for t in tensors:
+            tid = getattr(t, "id", None) or getattr(t, "name", None)
+            member = sample.members.get(tid)
+            declared = _declared_types(t)
+            if member is None or not declared:
+                continue
+            got = str(member.data.dtype)
+            if got not in declared:
+                problems.append(f"test {kind} {str(tid)!r} is {got}, the description declares {' or '.join(sorted(declared))}")
+    return problems
+
+
+def nonfinite_problem(name: str, actual: np.ndarray, expected: np.ndarray) -> str | None:
+    """NaN in a test output or a model output, or inf where the other has none: a mismatch.
+
+    bioimageio.core's comparison (``|a - b| > atol + rtol * |b|``) is never true for NaN, so an
+    all-NaN test output would match anything.
+    """
+    if not (np.issubdtype(expected.dtype, np.floating) or np.issubdtype(actual.dtype, np.floating)):
+        return None
+    exp_nan, act_nan = int(np.isnan(expected).sum()), int(np.isnan(actual).sum())
+    if exp_nan:
+        return f"the test output {name!r} has {exp_nan} NaN values of {expected.size}; test outputs must be numbers (re-export the package)"
+    if act_nan:
+        return f"output {name!r} has {act_nan} NaN values of {actual.size} on the test inputs (NaN weights?)"
+    exp_inf, act_inf = np.isinf(expected), np.isinf(actual)
+    if exp_inf.any() or act_inf.any():
+        differ = int((exp_inf != act_inf).sum() + (exp_inf & act_inf & (np.sign(expected) != np.sign(actual))).sum())
+        if differ:
+            return f"output {name!r}: {differ} infinite values differ from the test output"
+    return None
+
+
 def check_reproduction(session: ModelSession) -> CheckResult:
     """Reproduce the package's test outputs from its test inputs within its tolerance."""
     from bioimageio.core._resource_tests import evaluate_mismatched_elements
@@ -62,6 +109,10 @@ def check_reproduction(session: ModelSession) -> CheckResult:
         pp.apply_postprocessing(results)
     except Exception as e:
         return CheckResult("inference", "failed", f"the model raised on its test inputs: {type(e).__name__}: {one_line(e, 200)}")
+    declared = dtype_problems(descr, test_input, expected)
+    if declared:
+        more = f" (+{len(declared) - 1} more)" if len(declared) > 1 else ""
+        return CheckResult("inference", "failed", declared[0] + more + " — the test tensors do not match the description")
     if len(results.members) != len(expected.members):
         return CheckResult("inference", "failed", f"expected {len(expected.members)} outputs, the model returned {len(results.members)}")
     problems, notes = [], []
@@ -72,6 +123,10 @@ def check_reproduction(session: ModelSession) -> CheckResult:
             continue
         if actual.dims != exp.dims or actual.tagged_shape != exp.tagged_shape:
             problems.append(f"output {m!r} has shape {dict(actual.tagged_shape)}, the test output {dict(exp.tagged_shape)}")
+            continue
+        nonfinite = nonfinite_problem(str(m), actual.data.to_numpy(), exp.data.to_numpy())
+        if nonfinite:
+            problems.append(nonfinite)
             continue
         rtol, atol, ppm_tol = tolerance(descr, session.weight_format, str(m))
         ppm, msg, error = evaluate_mismatched_elements(actual, exp, rtol, atol, str(m))

@@ -14,7 +14,10 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from ..untrusted import InputLimitError, read_bytes_bounded
 from .result import CheckResult
+
+DOC_MAX_BYTES = 4 * 1024 * 1024
 
 COVER_MAX_BYTES = 500 * 1024
 COVER_ASPECTS = (1.0, 2.0)
@@ -60,6 +63,16 @@ def _cover_problems(covers: list, root: Path) -> list[str]:
     return notes
 
 
+def _documentation_notes(path: Path) -> list[str]:
+    try:
+        text = read_bytes_bounded(path, DOC_MAX_BYTES, "documentation").decode("utf-8", errors="replace")
+    except InputLimitError as e:
+        return [str(e)]
+    if not _VALIDATION_HEADING.search(text):
+        return ["documentation has no 'Validation' section (how the model was validated)"]
+    return []
+
+
 def check_zoo(rdf: dict[str, Any], root: Path) -> CheckResult:
     """The zoo's acceptance criteria on the raw rdf and the package's files."""
     failed: list[str] = []
@@ -74,13 +87,15 @@ def check_zoo(rdf: dict[str, Any], root: Path) -> CheckResult:
     doc_src = doc.get("source") if isinstance(doc, dict) else doc
     if not doc_src:
         failed.append("no documentation")
-    elif isinstance(doc_src, str) and "://" not in doc_src and (root / doc_src).is_file():
-        text = (root / doc_src).read_text(encoding="utf-8", errors="replace")
-        if not _VALIDATION_HEADING.search(text):
-            warned.append("documentation has no 'Validation' section (how the model was validated)")
+    elif not isinstance(doc_src, str):
+        failed.append(f"documentation is a {type(doc_src).__name__}, not a file name")
+    elif "://" not in doc_src and (root / doc_src).is_file():
+        warned.extend(_documentation_notes(root / doc_src))
     covers = rdf.get("covers") or []
     if not covers:
         failed.append("no cover image")
+    elif not isinstance(covers, list):
+        failed.append(f"covers is a {type(covers).__name__}, not a list of images")
     else:
         warned.extend(_cover_problems(covers, root))
     model_id = rdf.get("id")

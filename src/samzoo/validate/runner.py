@@ -18,6 +18,7 @@ from .checks_zoo import check_zoo
 from .identity import check_identity
 from .result import CHECK_NAMES, CheckResult, PackageReport, one_line
 from .session import resolve_device
+from ..untrusted import InputLimitError, read_bytes_bounded
 from .source import OpenedPackage, SourceError, open_package
 
 _COVER_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml"}
@@ -74,15 +75,26 @@ def _temp_files_in(folder: Path) -> Iterator[None]:
 
 
 def _cover_uri(rdf: dict, root: Path) -> str | None:
-    for c in rdf.get("covers") or []:
+    """The first local cover as a ``data:`` URI (None when there is none, or it is not a small image file)."""
+    covers = rdf.get("covers")
+    for c in covers if isinstance(covers, list) else []:
         src = c.get("source") if isinstance(c, dict) else c
         if not isinstance(src, str) or "://" in src or ".." in src:
             continue
         path = root / src
         mime = _COVER_TYPES.get(path.suffix.lower())
-        if mime and path.is_file() and path.stat().st_size <= _COVER_MAX:
-            return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+        try:
+            data = read_bytes_bounded(path, _COVER_MAX, "cover") if mime else None
+        except (InputLimitError, ValueError):
+            continue
+        if data is not None:
+            return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
     return None
+
+
+def _text(value: object) -> str | None:
+    """A scalar rdf field as text for the report (None for missing or structured values)."""
+    return str(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value) else None
 
 
 def validate_package(source: str | Path, device: str = "cpu", quick: bool = False) -> PackageReport:
@@ -119,9 +131,7 @@ def _validate_opened(pkg: OpenedPackage, device: str, quick: bool, checks: _Chec
         checks.skip_rest("the rdf could not be read (see format)")
         return
     meta.update(
-        name=str(rdf.get("name")) if rdf.get("name") else None,
-        model_id=str(rdf["id"]) if rdf.get("id") else None,
-        version=str(rdf["version"]) if rdf.get("version") is not None else None,
+        name=_text(rdf.get("name")), model_id=_text(rdf.get("id")), version=_text(rdf.get("version")),
         cover=_cover_uri(rdf, pkg.root),
     )
     holder: dict = {}

@@ -8,14 +8,14 @@ with ``..`` or absolute paths, so nothing is ever written elsewhere.
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..errors import SamzooError
 from ..rdf_files import is_rdf_name, rdf_in_folder, rdf_in_names
-
-
+from ..untrusted import InputLimitError, check_zip_sizes, copy_member_bounded
 
 class SourceError(SamzooError):
     """A source that is not a readable package (reported as the failed ``source`` check)."""
@@ -58,7 +58,11 @@ def _safe_member(name: str) -> bool:
 
 
 def unpack_zip(path: Path, dest: Path) -> Path:
-    """Unpack a package zip into ``dest`` (after checking every entry name); return its rdf file."""
+    """Unpack a package zip into ``dest`` (after checking every entry name and the size caps); return its rdf file.
+
+    Nothing is written when a name is unsafe or the declared sizes exceed the caps of
+    :mod:`samzoo.untrusted`; each member is cut off at its declared size while it is written.
+    """
     try:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
@@ -71,11 +75,34 @@ def unpack_zip(path: Path, dest: Path) -> Path:
             rdf = rdf_in_names(names)
             if rdf is None:
                 raise SourceError(f"{path.name}: the zip has no rdf.yaml at its top level; is it a BioImage.IO package?")
-            zf.extractall(dest)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as e:
+            check_zip_sizes(zf, path.stat().st_size, path.name)
+            _extract(zf, dest, path.name)
+    except InputLimitError as e:
+        raise SourceError(str(e)) from None
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise SourceError(f"{path.name}: not a readable zip ({first}); the file is truncated or not a package zip") from None
     return dest / rdf
+
+
+def _extract(zf: zipfile.ZipFile, dest: Path, name: str) -> None:
+    """Write every member below ``dest``, each at most its declared size, after checking free space."""
+    dest.mkdir(parents=True, exist_ok=True)
+    need = sum(i.file_size for i in zf.infolist())
+    free = shutil.disk_usage(dest).free
+    if need > free:
+        raise SourceError(f"{name}: unpacking needs {need // 2**20} MiB, the temporary folder has {free // 2**20} MiB free; set TMPDIR to a larger disk")
+    root = dest.resolve()
+    for info in zf.infolist():
+        target = (dest / PurePosixPath(info.filename.replace("\\", "/"))).resolve()
+        if root != target and root not in target.parents:
+            raise SourceError(f"{name}: zip entry {info.filename!r} leads outside the package; refusing to unpack it")
+        if info.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with zf.open(info) as src, open(target, "wb") as dst:
+            copy_member_bounded(src, dst, info, name)
 
 
 def open_package(source: str | Path, workdir: Path) -> OpenedPackage:
