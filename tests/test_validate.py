@@ -419,3 +419,39 @@ def test_validator_never_imports_the_builder(bad_inputs):
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+# --- test tensors the description contradicts (issue 12) -------------------------------------------
+
+
+def _replace_tensor(folder: Path, tensor_id: str, kind: str, array: np.ndarray) -> None:
+    """Overwrite a test tensor of a package folder and record its new sha256 (so only the content is wrong)."""
+    import hashlib
+
+    rdf_path = folder / "rdf.yaml"
+    rdf = yaml.safe_load(rdf_path.read_text())
+    entry = next(t for t in rdf[kind] if t["id"] == tensor_id)["test_tensor"]
+    np.save(folder / entry["source"], array)
+    entry["sha256"] = hashlib.sha256((folder / entry["source"]).read_bytes()).hexdigest()
+    rdf_path.write_text(yaml.safe_dump(rdf, sort_keys=False))
+
+
+def test_test_input_of_another_dtype_fails_inference(good_folder, tmp_path):
+    folder = tmp_path / "pkg"
+    shutil.copytree(good_folder, folder)
+    image = np.load(folder / yaml.safe_load((folder / "rdf.yaml").read_text())["inputs"][0]["test_tensor"]["source"])
+    _replace_tensor(folder, "image", "inputs", image.astype("int16"))
+    check = validate_package(folder, quick=True).check("inference")
+    assert check.status == "failed" and "'image' is int16, the description declares uint8" in check.message, check
+
+
+def test_all_nan_test_output_fails_inference(good_folder, tmp_path):
+    folder = tmp_path / "pkg"
+    shutil.copytree(good_folder, folder)
+    rdf = yaml.safe_load((folder / "rdf.yaml").read_text())
+    scores = np.load(folder / next(t for t in rdf["outputs"] if t["id"] == "scores")["test_tensor"]["source"])
+    _replace_tensor(folder, "scores", "outputs", np.full_like(scores, np.nan))
+    report = validate_package(folder, quick=True)
+    check = report.check("inference")
+    assert check.status == "failed" and "'scores' has" in check.message and "NaN" in check.message, check
+    assert not report.passed

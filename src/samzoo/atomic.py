@@ -10,6 +10,8 @@ import os
 import uuid
 from pathlib import Path
 
+from .errors import OutputError
+
 
 def temp_name(target: Path) -> Path:
     """A per-process temporary name next to ``target`` (same directory, so ``os.replace`` is atomic)."""
@@ -17,10 +19,16 @@ def temp_name(target: Path) -> Path:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    """Write ``text`` (UTF-8) to ``path`` atomically; :class:`~samzoo.errors.OutputError` when it cannot be written."""
+    path = Path(path)
     tmp = temp_name(path)
     try:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
+    except OSError as e:
+        raise OutputError(f"{path}: cannot write it ({e.strerror or type(e).__name__}); choose another place") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass

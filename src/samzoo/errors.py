@@ -34,6 +34,12 @@ class ArgumentError(SamzooError):
         return f"{names.get(self.argument, self.argument)}: {self.problem}"
 
 
+class OutputError(SamzooError):
+    """A file samzoo was asked to write could not be written (a folder in the way, no permission, full disk)."""
+
+    exit_code = 1
+
+
 class SpecError(SamzooError):
     """A model spec file is malformed (names the file, the field and the fix)."""
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
+import signal
 import sys
 
 from ..errors import ArgumentError, SamzooError
@@ -59,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..allocator import keep_freed_memory
 
     keep_freed_memory()  # our own process: reuse the encoder's large blocks instead of faulting them in
+    previous = signal.signal(signal.SIGTERM, _terminate) if _main_thread() else None
     try:
         return int(args.func(args) or 0)
     except ArgumentError as e:  # the library names the argument; say it as this command's flag
@@ -67,9 +70,39 @@ def main(argv: list[str] | None = None) -> int:
     except SamzooError as e:
         print(f"samzoo: error: {e}", file=sys.stderr)
         return e.exit_code
+    except Terminated:
+        print("samzoo: terminated (SIGTERM); nothing half-written was left behind", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("samzoo: interrupted", file=sys.stderr)
         return 130
+    except OSError as e:  # a file or folder the library did not expect to fail (the class, not one instance)
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"samzoo: error: {where}{e.strerror or type(e).__name__}", file=sys.stderr)
+        return 1
+    except Exception as e:  # a bug: one line, the traceback only on request
+        if os.environ.get("SAMZOO_DEBUG"):
+            raise
+        msg = " ".join(str(e).split())[:300]
+        print(f"samzoo: internal error: {type(e).__name__}: {msg}; please report this (SAMZOO_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``timeout``, Slurm, ``docker stop``), raised like Ctrl-C so every cleanup runs."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 if __name__ == "__main__":  # pragma: no cover

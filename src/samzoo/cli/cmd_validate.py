@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from ..errors import SamzooError
+from ..errors import OutputError, SamzooError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,16 +43,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
     sources = expand_sources(args.sources)
     progress = _progress if sys.stderr.isatty() else None
     reports = validate_many(sources, device=device, quick=args.quick, jobs=args.jobs, on_done=progress)
-    for path in reports_to:
-        write_report(reports, path)
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        append_step_summary(reports, summary)
     if args.json:
         sys.stdout.write(to_json(reports))
     else:
         _print_text(reports)
-    return 0 if all(r.passed for r in reports) else 1
+    code = 0 if all(r.passed for r in reports) else 1
+    for path in reports_to:
+        write_report(reports, path)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        try:
+            append_step_summary(reports, summary)
+        except OutputError as e:
+            print(f"samzoo: error: $GITHUB_STEP_SUMMARY: {e}", file=sys.stderr)
+            code = 1
+    return code
 
 
 def _print_text(reports) -> None:

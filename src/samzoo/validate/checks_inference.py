@@ -101,6 +101,10 @@ def check_reproduction(session: ModelSession) -> CheckResult:
     try:
         test_input = get_test_input_sample(descr)
         expected = get_test_output_sample(descr)
+        declared = dtype_problems(descr, test_input, expected)  # before pre-processing casts the inputs
+        if declared:
+            more = f" (+{len(declared) - 1} more)" if len(declared) > 1 else ""
+            return CheckResult("inference", "failed", declared[0] + more + " — the test tensors do not match the description")
         pp.apply_preprocessing(test_input)
         raw = pp.predict_sample_without_blocking(
             test_input, skip_postprocessing=True, skip_preprocessing=True, skip_input_padding=True, skip_output_cropping=True
@@ -109,10 +113,6 @@ def check_reproduction(session: ModelSession) -> CheckResult:
         pp.apply_postprocessing(results)
     except Exception as e:
         return CheckResult("inference", "failed", f"the model raised on its test inputs: {type(e).__name__}: {one_line(e, 200)}")
-    declared = dtype_problems(descr, test_input, expected)
-    if declared:
-        more = f" (+{len(declared) - 1} more)" if len(declared) > 1 else ""
-        return CheckResult("inference", "failed", declared[0] + more + " — the test tensors do not match the description")
     if len(results.members) != len(expected.members):
         return CheckResult("inference", "failed", f"expected {len(expected.members)} outputs, the model returned {len(results.members)}")
     problems, notes = [], []

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..atomic import write_text_atomic
-from ..errors import SamzooError
+from ..errors import OutputError, SamzooError
 from .result import PackageReport
 
 REPORT_SUFFIXES = (".json", ".md", ".html")
@@ -99,6 +99,8 @@ def check_report_path(path: str | Path) -> Path:
         raise SamzooError(f"--report {path}: unknown report format; the file name must end in {', '.join(REPORT_SUFFIXES)}")
     if not path.parent.is_dir():
         raise SamzooError(f"--report {path}: folder {path.parent} does not exist; create it first")
+    if path.is_dir():
+        raise SamzooError(f"--report {path}: is a folder; name a file in it, e.g. {path / ('report' + path.suffix)}")
     return path
 
 
@@ -111,6 +113,12 @@ def write_report(reports: Sequence[PackageReport], path: str | Path) -> Path:
 
 
 def append_step_summary(reports: Sequence[PackageReport], path: str | Path) -> None:
-    """Append the Markdown report to a GitHub Actions step summary file (``$GITHUB_STEP_SUMMARY``)."""
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(to_markdown(reports) + "\n")
+    """Append the Markdown report to a GitHub Actions step summary file (``$GITHUB_STEP_SUMMARY``).
+
+    Raises :class:`~samzoo.errors.OutputError` when the file cannot be appended to.
+    """
+    try:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(to_markdown(reports) + "\n")
+    except OSError as e:
+        raise OutputError(f"{path}: cannot append the job summary to it ({e.strerror or type(e).__name__})") from None

@@ -36,6 +36,15 @@ def resolve_device(device: str) -> str:
     raise SamzooError(f"--device {device}: torch sees no CUDA GPU on this machine; use --device cpu or --device auto")
 
 
+def root_cause(exc: BaseException) -> BaseException:
+    """The innermost exception of a chain (bioimageio.core wraps an architecture's own error)."""
+    seen = set()
+    while (exc.__cause__ or exc.__context__) is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return exc
+
+
 class ModelSession:
     """The package's model, loaded once on ``device``; :meth:`predict` runs it on named numpy inputs."""
 
@@ -51,7 +60,11 @@ class ModelSession:
         try:
             self.pipeline = create_prediction_pipeline(descr, devices=[device], weight_format=self.weight_format)
         except Exception as e:
-            raise ModelLoadError(f"could not load the model ({self.weight_format}): {type(e).__name__}: {one_line(e, 200)}") from None
+            root = root_cause(e)
+            why = f"{type(e).__name__}: {one_line(e, 120)}"
+            if root is not e:
+                why += f" (caused by {type(root).__name__}: {one_line(root, 160)})"
+            raise ModelLoadError(f"could not load the model ({self.weight_format}): {why}") from None
         self.input_ids = [str(t.id) for t in descr.inputs]
         self.output_ids = [str(t.id) for t in descr.outputs]
 

@@ -39,7 +39,12 @@ def expand_sources(sources: list[str | Path]) -> list[str]:
         path = Path(s)
         if not path.exists():
             raise SamzooError(f"{s}: no such file or folder; pass a package zip, a package folder, an rdf.yaml or a folder of packages")
-        if path.is_file() or rdf_in_folder(path) is not None:
+        if path.is_file():
+            out.append(str(path))
+            continue
+        if not path.is_dir():
+            raise SamzooError(f"{s}: not a file or folder (a device, pipe or socket); pass a package zip, folder or rdf.yaml")
+        if rdf_in_folder(path) is not None:
             out.append(str(path))
             continue
         children = [
