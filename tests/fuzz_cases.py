@@ -194,6 +194,7 @@ def good_zip_with(fn):
 
 def _v(name: str, setup, target: str = "in/pkg", codes=(1,), words: str | None = None, **kw) -> Case:
     path = target if target.startswith("/") else f"{{case}}/{target}"
+    kw.setdefault("timeout", 300.0)  # a model load and inference on a loaded 2-core machine
     return Case(f"validate/{name}", ["validate", "--quick", path], codes, setup, words, **kw)
 
 
@@ -275,9 +276,11 @@ def _missing_weights(pkg, rdf, folder):
 
 
 def _bad_cover(pkg, rdf, folder):
-    src = rdf["covers"][0]
-    src = src["source"] if isinstance(src, dict) else src
+    entry = rdf["covers"][0]
+    src = entry["source"] if isinstance(entry, dict) else entry
     (pkg / src).write_bytes(b"\x89PNG\r\n\x1a\n" + b"\xff" * 200)
+    if isinstance(entry, dict) and entry.get("sha256"):
+        entry["sha256"] = _sha(pkg / src)
 
 
 def _source(value):

@@ -64,6 +64,7 @@ class Case:
     signal_when: tuple[int, str, float] | None = None   # (signal, glob that must appear in the case folder, extra delay)
     then: "Case | None" = None                 # a second run in the same folder (e.g. after a kill)
     parallel: int = 1                          # this many identical processes at once (each judged)
+    program: tuple[str, ...] = ()              # run this instead of ``python -m samzoo`` (the oracle's own tests)
 
     @property
     def family(self) -> str:
@@ -154,7 +155,7 @@ def _run_process(folder: Path, case: Case, ctx: Ctx, index: int = 0) -> tuple[in
     args = [a.replace("{case}", str(folder)) for a in case.args]
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "samzoo", *args], cwd=folder / "work", env=case_env(folder, case),
+            [*(case.program or (sys.executable, "-m", "samzoo")), *args], cwd=folder / "work", env=case_env(folder, case),
             stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True,
         )
     start = time.monotonic()
@@ -173,7 +174,7 @@ def _run_process(folder: Path, case: Case, ctx: Ctx, index: int = 0) -> tuple[in
             peak_disk, last_disk = max(peak_disk, _du(folder)), elapsed
         if case.signal_when and not sent:
             sig, pattern, delay = case.signal_when
-            if any(folder.glob(pattern)) or (pattern == "" and elapsed > delay):
+            if (not pattern and elapsed > delay) or (pattern and any(folder.glob(pattern))):
                 time.sleep(delay if pattern else 0)
                 os.kill(proc.pid, sig)
                 sent = True

@@ -120,11 +120,32 @@ def split_checkpoint(obj: Any, path: Path) -> tuple[dict[str, torch.Tensor], dic
     return state, decoder, extra
 
 
+def as_float32(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Floating tensors of another precision (float64 from a double-precision training, float16, bfloat16) as float32.
+
+    SAM runs in float32; a float64 weight would meet float32 activations (``self and mat2 must
+    have the same dtype``). Tensors already float32 are returned as they are (no copy).
+    """
+    return {k: v.float() if v.is_floating_point() and v.dtype != torch.float32 else v for k, v in state.items()}
+
+
+def nonfinite_problem(state: Mapping[str, torch.Tensor], path: Path, what: str = "weights") -> str | None:
+    """A one-line description of NaN or infinite values in ``state``, or None when every value is finite."""
+    bad = [(k, int((~torch.isfinite(v)).sum())) for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    if not bad:
+        return None
+    kinds = "NaN or inf"
+    total = sum(n for _, n in bad)
+    return (f"{path}: {len(bad)} of {len(state)} {what} tensors hold {kinds} values ({total} values; first: {bad[0][0]}); "
+            "the training diverged or the file is damaged: use an earlier checkpoint")
+
+
 def load_checkpoint(path: str | Path) -> Checkpoint:
-    """Read ``path`` with ``weights_only=True`` and return its SAM weights and inferred encoder."""
+    """Read ``path`` with ``weights_only=True`` and return its SAM weights (float32) and inferred encoder."""
     path = Path(path)
     state, decoder, extra = split_checkpoint(_torch_load(path), path)
-    return Checkpoint(path, infer_encoder(state, str(path)), state, decoder, extra)
+    decoder = as_float32(decoder) if decoder is not None else None
+    return Checkpoint(path, infer_encoder(state, str(path)), as_float32(state), decoder, extra)
 
 
 def load_state_dict_file(path: str | Path) -> dict[str, torch.Tensor]:
