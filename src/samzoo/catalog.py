@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import SpecError, UnknownModelError
 from .hashing import parse_hash
+from .untrusted import InputLimitError, parse_yaml, read_text_bounded
 
 Encoder = Literal["vit_t", "vit_b", "vit_l", "vit_h"]
 Domain = Literal["natural", "light_microscopy", "electron_microscopy", "medical_imaging", "histopathology"]
@@ -334,11 +335,9 @@ def _allowed_fields(loc: tuple) -> list[str]:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise SpecError(f"{path}: cannot read spec file ({e.strerror}); check the path and permissions") from None
-    try:
-        return yaml.load(text, Loader=_YAML_LOADER)
+        return parse_yaml(read_text_bounded(path, what="spec file"), str(path), "spec file")
+    except InputLimitError as e:
+        raise SpecError(str(e)) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -435,6 +434,8 @@ class Catalog:
         user = user_spec_dir() if include_user else None
         if user is not None and user.is_dir():
             dirs.append(user)
+        elif user is not None and user.exists():
+            raise SpecError(f"{user}: the user catalog (SAMZOO_CATALOG) is not a folder; point SAMZOO_CATALOG at a folder of specs")
         dirs.extend(Path(d) for d in extra_dirs)
         specs = [
             load_spec_file(p, shared)

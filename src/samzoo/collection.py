@@ -12,11 +12,13 @@ The resolver reads it as a catalog source: ``samzoo fetch out/collection.json#fa
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from .errors import SamzooError
+from .untrusted import InputLimitError, load_json_bounded
+
+_TEXT_FIELDS = ("model_type", "id", "version", "package", "sha256", "status", "message")
 
 INDEX_NAME = "collection.json"
 INDEX_TYPE = "samzoo-collection"
@@ -26,14 +28,20 @@ def read_collection(path: str | Path) -> list[dict[str, Any]]:
     """The entries of a ``collection.json``; one-line :class:`SamzooError` if it is not one."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise SamzooError(f"{path}: cannot read the collection index ({e.strerror})") from None
+        data = load_json_bounded(path, what="collection index")
+    except InputLimitError as e:
+        raise SamzooError(str(e)) from None
     except ValueError as e:
         raise SamzooError(f"{path}: not valid JSON ({e}); rebuild it with `samzoo build --all`") from None
     if not isinstance(data, dict) or data.get("type") != INDEX_TYPE or not isinstance(data.get("collection"), list):
         raise SamzooError(f"{path}: not a samzoo collection index (expected type {INDEX_TYPE!r} and a 'collection' list)")
-    return [e for e in data["collection"] if isinstance(e, dict) and "model_type" in e]
+    entries = [e for e in data["collection"] if isinstance(e, dict) and "model_type" in e]
+    for e in entries:
+        wrong = [k for k in _TEXT_FIELDS if e.get(k) is not None and not isinstance(e[k], (str, int, float))]
+        if wrong:
+            raise SamzooError(f"{path}: entry {str(e.get('model_type'))[:60]!r} has a {type(e[wrong[0]]).__name__} "
+                              f"as {wrong[0]!r}, not text; rebuild the index with `samzoo build --all`")
+    return entries
 
 
 def find_entry(entries: list[dict[str, Any]], key: str, source: str = "collection") -> dict[str, Any]:

@@ -1,13 +1,15 @@
 """Download one URL into an open file, hashing the bytes as they arrive.
 
-HTTP(S) goes through pooch's ``HTTPDownloader`` (a progress bar when stderr is
-a terminal); ``file://`` URLs are copied. Transient failures (connection
+HTTP(S) is streamed with requests (a progress bar when stderr is a terminal),
+with a per-read time-out and a minimum average rate, so no server can hold a
+download for ever; ``file://`` URLs are copied. Transient failures (connection
 refused or dropped, time-outs, HTTP 5xx and 429) are retried with exponential
 back-off, restarting the file from the beginning; other HTTP errors are not.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import time
@@ -22,7 +24,8 @@ from ..hashing import hasher
 CHUNK = 1024 * 1024
 RETRIES = 2          # extra attempts per URL after the first
 BACKOFF_S = 0.25     # first wait; doubles with each retry
-TIMEOUT_S = 30
+TIMEOUT_S = 30       # a read may wait this long (SAMZOO_HTTP_TIMEOUT) ...
+MIN_RATE = 10_000    # ... and after that long the average rate must stay above this, in bytes/s (SAMZOO_MIN_RATE)
 
 
 class SourceError(SamzooError):
@@ -66,6 +69,14 @@ def file_url_path(url: str) -> Path:
 
 def _describe(exc: BaseException) -> tuple[str, bool]:
     import requests
+    import urllib3
+
+    if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
+        return "timed out", True
+    if isinstance(exc, (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError)):
+        return "connection dropped during the transfer", True
+    if isinstance(exc, requests.TooManyRedirects):
+        return "too many redirects (a redirect loop?)", False
 
     if isinstance(exc, requests.HTTPError) and exc.response is not None:
         code = exc.response.status_code
@@ -80,6 +91,17 @@ def _describe(exc: BaseException) -> tuple[str, bool]:
     return first[:120], False
 
 
+def _limits() -> tuple[float, float]:
+    """(seconds a read may wait, minimum average bytes per second after that long): SAMZOO_HTTP_TIMEOUT, SAMZOO_MIN_RATE."""
+    def number(name: str, default: float) -> float:
+        try:
+            value = float(os.environ.get(name, "") or default)
+        except ValueError:
+            raise SamzooError(f"{name}={os.environ[name]!r}: not a number") from None
+        return value if value > 0 else default
+    return number("SAMZOO_HTTP_TIMEOUT", TIMEOUT_S), number("SAMZOO_MIN_RATE", MIN_RATE)
+
+
 def _fetch_once(url: str, out: HashingWriter, progress: bool) -> None:
     if url.startswith("file://"):
         path = file_url_path(url)
@@ -89,15 +111,60 @@ def _fetch_once(url: str, out: HashingWriter, progress: bool) -> None:
         except OSError as e:
             raise SourceError(f"{path}: {e.strerror}", transient=False) from None
         return
-    import pooch
     import requests
+    import urllib3
 
-    downloader = pooch.HTTPDownloader(progressbar=progress, chunk_size=CHUNK, timeout=TIMEOUT_S)
     try:
-        downloader(url, out, None)
-    except (requests.RequestException, OSError) as e:
+        _http_get(url, out, progress)
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
         text, transient = _describe(e)
         raise SourceError(text, transient) from None
+
+
+def _http_get(url: str, out: HashingWriter, progress: bool) -> None:
+    """Stream ``url`` into ``out``; the whole transfer is bounded, not only each read.
+
+    A read may wait ``SAMZOO_HTTP_TIMEOUT`` seconds; after that long, the average rate since the
+    start must stay above ``SAMZOO_MIN_RATE`` bytes/s, so a server that trickles bytes ends the
+    transfer (as "too slow") instead of holding it for ever. Bodies shorter than their
+    Content-Length are a dropped connection.
+    """
+    import requests
+
+    timeout, min_rate = _limits()
+    start = time.monotonic()
+    with requests.get(url, stream=True, timeout=(timeout, timeout), allow_redirects=True) as r:
+        r.raise_for_status()
+        total = int(r.headers.get("Content-Length") or 0) or None
+        bar = _progress_bar(total, progress)
+        try:
+            while True:
+                chunk = r.raw.read1(CHUNK) if hasattr(r.raw, "read1") else r.raw.read(64 * 1024)
+                if not chunk:
+                    break
+                out.write(chunk)
+                if bar is not None:
+                    bar.update(len(chunk))
+                elapsed = time.monotonic() - start
+                if elapsed > timeout and out.size < min_rate * elapsed:
+                    raise SourceError(
+                        f"too slow ({out.size / elapsed / 1000:.1f} kB/s after {elapsed:.0f} s, below the minimum of "
+                        f"{min_rate / 1000:.0f} kB/s; SAMZOO_MIN_RATE sets it)", transient=False)
+        finally:
+            if bar is not None:
+                bar.close()
+    if total is not None and out.size < total:
+        raise requests.exceptions.ChunkedEncodingError(f"got {out.size} of {total} bytes")
+
+
+def _progress_bar(total: int | None, progress: bool):
+    if not progress:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover - pooch's optional dependency
+        return None
+    return tqdm(total=total, unit="B", unit_scale=True, leave=False, file=sys.stderr)
 
 
 def download(url: str, out: HashingWriter, *, progress: bool | None = None,

@@ -17,6 +17,7 @@ import yaml
 
 from ..errors import SamzooError
 from ..rdf_files import rdf_in_folder, rdf_in_names
+from ..untrusted import InputLimitError, decode_text, parse_yaml, read_member_bounded, read_text_bounded
 
 
 
@@ -43,20 +44,23 @@ def is_package(path: Path) -> bool:
 
 
 def _rdf_text(path: Path) -> str:
-    if path.is_dir():
-        rdf = rdf_in_folder(path)
-        if rdf is None:
-            raise PackageError(f"{path}: no rdf.yaml in this folder; pass a BioImage.IO package folder or zip")
-        return rdf.read_text(encoding="utf-8")
+    """The package's rdf.yaml as text, within the caps of :mod:`samzoo.untrusted`."""
     try:
+        if path.is_dir():
+            rdf = rdf_in_folder(path)
+            if rdf is None:
+                raise PackageError(f"{path}: no rdf.yaml in this folder; pass a BioImage.IO package folder or zip")
+            return read_text_bounded(rdf, what="rdf.yaml")
         with zipfile.ZipFile(path) as z:
             names = z.namelist()
             rdf = rdf_in_names(names)
             if rdf is None:
                 raise PackageError(f"{path}: the zip holds no rdf.yaml; pass a BioImage.IO model package")
-            return z.read(rdf).decode("utf-8")
-    except zipfile.BadZipFile:
-        raise PackageError(f"{path}: not a readable zip file; is the download complete?") from None
+            return decode_text(read_member_bounded(z, rdf, str(path), what="rdf.yaml"), f"{path}: {rdf}", "rdf.yaml")
+    except InputLimitError as e:
+        raise PackageError(str(e)) from None
+    except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, NotImplementedError) as e:
+        raise PackageError(f"{path}: not a readable zip file ({type(e).__name__}); is the download complete?") from None
 
 
 def _file(entry: dict, what: str, path: Path) -> PackageFile:
@@ -70,7 +74,9 @@ def _file(entry: dict, what: str, path: Path) -> PackageFile:
 def read_package(path: Path) -> PackageWeights:
     """The weight files a package declares (reads rdf.yaml only)."""
     try:
-        rdf = yaml.safe_load(_rdf_text(path))
+        rdf = parse_yaml(_rdf_text(path), f"{path}: rdf.yaml", "rdf")
+    except InputLimitError as e:
+        raise PackageError(str(e)) from None
     except yaml.YAMLError as e:
         raise PackageError(f"{path}: rdf.yaml is not valid YAML ({getattr(e, 'problem', e)})") from None
     if not isinstance(rdf, dict):
@@ -82,7 +88,10 @@ def read_package(path: Path) -> PackageWeights:
         raise PackageError(f"{path}: rdf.yaml has no pytorch_state_dict weights (has: {have}); samzoo loads SAM state dicts only")
     encoder = _file(psd, "weights.pytorch_state_dict", path)
     decoder = None
-    for att in rdf.get("attachments") or []:
+    attachments = rdf.get("attachments") or []
+    if not isinstance(attachments, list):
+        raise PackageError(f"{path}: rdf.yaml: attachments is a {type(attachments).__name__}, not a list of files; the package is malformed")
+    for att in attachments:
         src = att.get("source") if isinstance(att, dict) else att
         if isinstance(src, str) and "decoder" in PurePosixPath(src).name and src.endswith((".pt", ".pth")):
             decoder = _file(att if isinstance(att, dict) else {"source": src}, "attachment", path)

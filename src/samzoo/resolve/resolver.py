@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 
 from ..catalog import Catalog, ModelRef, WeightFile, load_catalog
-from ..errors import SamzooError
+from ..errors import ArgumentError, SamzooError
 from ..hashing import HashMismatchError, file_hash, parse_hash
 from . import settings
 from .cache import WeightCache, make_stamp, stamp_matches, temp_name, write_json_atomic, _read_json
@@ -83,11 +83,21 @@ def _resolve(name, *, offline, cache_dir, decoder, hash, progress, catalog, infe
             raise SamzooError(f"{text}: no such file or folder; check the path (or give a catalog name such as vit_b_lm)")
     cat = catalog or load_catalog()
     if text.startswith(_URL):
+        _check_url(text)
         ref = _catalog_ref_for_url(cat, text)
         if ref is None:
             return _from_url(text, hash, cache, off, progress, infer_encoder)
         return _from_catalog(ref, cache, off, decoder, progress)
     return _from_catalog(cat.lookup(text), cache, off, decoder, progress)
+
+
+def _check_url(url: str) -> None:
+    """A URL that urllib can take apart (``http://[::1`` cannot): else a one-line argument error."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018  (raises for a malformed port)
+    except ValueError as e:
+        raise ArgumentError("name", f"{url!r} is not a valid URL ({e})") from None
 
 
 def _check_hash(value: str) -> str:

@@ -1,0 +1,187 @@
+"""Issue 12 outside the validator: downloads that never end, specs, indexes and packages that are not what they claim,
+files that cannot be written, signals. Real servers, real files, real subprocesses; small inputs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from conftest import run_cli
+from http_server import FileServer
+from samzoo.catalog import load_catalog
+from samzoo.checkpoint import as_float32, nonfinite_problem
+from samzoo.collection import read_collection
+from samzoo.errors import OutputError, SamzooError, SpecError
+from samzoo.resolve.download import HashingWriter, SourceError, download
+
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+)
+
+
+# --- downloads -------------------------------------------------------------------------------------
+
+
+def test_a_trickling_server_ends_the_download(tmp_path, monkeypatch):
+    """200 kB spread over 60 s (3 kB/s): with a 1 s read wait and 50 kB/s minimum, it ends in seconds, not a minute."""
+    monkeypatch.setenv("SAMZOO_HTTP_TIMEOUT", "1")
+    monkeypatch.setenv("SAMZOO_MIN_RATE", "50000")
+    with FileServer() as srv, open(tmp_path / "out", "w+b") as f:
+        url = srv.add("/slow.pt", os.urandom(200_000), delay_s=60)
+        start = time.monotonic()
+        with pytest.raises(SourceError, match="too slow"):
+            download(url, HashingWriter(f, "sha256"), progress=False, backoff_s=0.01)
+        assert time.monotonic() - start < 15
+        assert srv.gets["/slow.pt"] == 1  # too slow is not retried
+
+
+def test_a_fast_enough_server_is_not_cut(tmp_path, monkeypatch):
+    monkeypatch.setenv("SAMZOO_HTTP_TIMEOUT", "1")
+    monkeypatch.setenv("SAMZOO_MIN_RATE", "1000")
+    data = os.urandom(300_000)
+    with FileServer() as srv, open(tmp_path / "out", "w+b") as f:
+        url = srv.add("/ok.pt", data, delay_s=1.5)
+        out = HashingWriter(f, "sha256")
+        download(url, out, progress=False)
+        assert out.size == len(data)
+
+
+def test_a_silent_server_times_out_per_read(tmp_path, monkeypatch):
+    import socket
+    import threading
+
+    monkeypatch.setenv("SAMZOO_HTTP_TIMEOUT", "1")
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    held: list = []
+    threading.Thread(target=lambda: [held.append(sock.accept()) for _ in range(3)], daemon=True).start()
+    with open(tmp_path / "out", "w+b") as f:
+        start = time.monotonic()
+        with pytest.raises(SourceError, match="timed out"):
+            download(f"http://127.0.0.1:{sock.getsockname()[1]}/w.pt", HashingWriter(f, "sha256"), progress=False, backoff_s=0.01)
+    assert time.monotonic() - start < 10
+    sock.close()
+
+
+def test_bad_limit_settings_are_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("SAMZOO_MIN_RATE", "fast")
+    with FileServer() as srv, open(tmp_path / "out", "w+b") as f:
+        url = srv.add("/a.pt", b"x")
+        with pytest.raises(SamzooError, match="SAMZOO_MIN_RATE"):
+            download(url, HashingWriter(f, "sha256"), progress=False)
+
+
+# --- specs, indexes, packages ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("data, words", [
+    ("model_type: vit_b_x\ndescription: caf\xe9\n".encode("latin-1"), "not UTF-8"),
+    (BOMB.encode(), "alias"),
+    (b"!!python/object/apply:os.system ['true']\n", "invalid YAML"),
+])
+def test_bad_user_specs_are_spec_errors(tmp_path, monkeypatch, data, words):
+    monkeypatch.setenv("SAMZOO_CATALOG", str(tmp_path))
+    (tmp_path / "vit_b_x.yaml").write_bytes(data)
+    with pytest.raises(SpecError, match=words):
+        load_catalog()
+
+
+def test_a_fifo_in_the_user_catalog_does_not_block(tmp_path, monkeypatch):
+    monkeypatch.setenv("SAMZOO_CATALOG", str(tmp_path))
+    os.mkfifo(tmp_path / "vit_b_x.yaml")
+    with pytest.raises(SpecError, match="not a regular file"):
+        load_catalog()
+
+
+def test_a_user_catalog_that_is_a_file(tmp_path, monkeypatch):
+    (tmp_path / "cat").write_text("x")
+    monkeypatch.setenv("SAMZOO_CATALOG", str(tmp_path / "cat"))
+    with pytest.raises(SpecError, match="not a folder"):
+        load_catalog()
+
+
+@pytest.mark.parametrize("data, words", [
+    (json.dumps({"type": "samzoo-collection", "collection": [{"model_type": ["x"], "id": {}}]}).encode(), "not text"),
+    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    ('{"type": "caf\xe9"}'.encode("latin-1"), "not UTF-8"),
+])
+def test_bad_collection_indexes(tmp_path, data, words):
+    (tmp_path / "collection.json").write_bytes(data)
+    with pytest.raises(SamzooError, match=words):
+        read_collection(tmp_path / "collection.json")
+
+
+def test_package_rdf_problems_are_package_errors(tmp_path):
+    import zipfile
+
+    from samzoo.resolve.package import PackageError, read_package
+
+    (tmp_path / "p1").mkdir()
+    (tmp_path / "p1/rdf.yaml").write_text("weights: {pytorch_state_dict: {source: w.pt}}\nattachments: 5\n")
+    with pytest.raises(PackageError, match="attachments is a int"):
+        read_package(tmp_path / "p1")
+    (tmp_path / "p2").mkdir()
+    (tmp_path / "p2/rdf.yaml").write_bytes("name: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(PackageError, match="not UTF-8"):
+        read_package(tmp_path / "p2")
+    with zipfile.ZipFile(tmp_path / "p3.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("rdf.yaml", b"#" * (8 << 20))
+    with pytest.raises(PackageError, match="more than"):
+        read_package(tmp_path / "p3.zip")
+
+
+def test_a_malformed_url_is_an_argument_error():
+    from samzoo.errors import ArgumentError
+    from samzoo.resolve import resolve
+
+    with pytest.raises(ArgumentError, match="not a valid URL"):
+        resolve("http://[::1/w.pt", hash="sha256:" + "0" * 64)
+
+
+# --- checkpoints ----------------------------------------------------------------------------------------
+
+
+def test_float64_weights_become_float32_and_nan_is_named(tmp_path):
+    state = {"a.weight": torch.ones(3, dtype=torch.float64), "b.weight": torch.ones(2), "n": torch.tensor([1, 2])}
+    out = as_float32(state)
+    assert out["a.weight"].dtype == torch.float32 and out["b.weight"] is state["b.weight"] and out["n"].dtype == torch.int64
+    assert nonfinite_problem(out, tmp_path / "c.pt") is None
+    out["b.weight"] = torch.tensor([1.0, float("nan")])
+    msg = nonfinite_problem(out, tmp_path / "c.pt")
+    assert "1 of 3 weights tensors hold NaN or inf" in msg and "b.weight" in msg
+
+
+# --- writes ------------------------------------------------------------------------------------------------
+
+
+def test_atomic_write_failures_are_output_errors(tmp_path):
+    from samzoo.atomic import write_text_atomic
+
+    (tmp_path / "dir").mkdir()
+    with pytest.raises(OutputError, match="cannot write"):
+        write_text_atomic(tmp_path / "dir", "x")
+    with pytest.raises(OutputError, match="cannot write"):
+        write_text_atomic(Path("/proc/samzoo-test"), "x")
+    assert [p.name for p in tmp_path.iterdir()] == ["dir"]
+
+
+@pytest.mark.parametrize("args, env, code, words", [
+    (["--report", "{tmp}"], {}, 2, "is a folder"),
+    (["--report", "/proc/r.json"], {}, 1, "cannot write"),
+    ([], {"GITHUB_STEP_SUMMARY": "{tmp}"}, 1, "GITHUB_STEP_SUMMARY"),
+])
+def test_report_destinations_that_fail(tmp_path, args, env, code, words):
+    (tmp_path / "p.zip").write_text("not a zip")
+    fill = lambda s: s.replace("{tmp}", str(tmp_path / "x.json" if s == "{tmp}" and args else tmp_path))  # noqa: E731
+    if args:
+        (tmp_path / "x.json").mkdir()
+    proc = run_cli("validate", str(tmp_path / "p.zip"), *[fill(a) for a in args], env={k: fill(v) for k, v in env.items()})
+    assert proc.returncode == code, proc.stderr
+    assert words in proc.stderr and "Traceback" not in proc.stderr
