@@ -51,7 +51,7 @@ class Catalog:
         self._nicknames = nicknames
 
     @classmethod
-    def load(cls, *extra_dirs: str | Path, include_user: bool = True) -> "Catalog":
+    def load(cls, *extra_dirs: str | Path, include_user: bool = True) -> Catalog:
         """Load ``model_specs/``, then ``SAMZOO_CATALOG`` (if set) and any ``extra_dirs``."""
         return cls(load_specs(*extra_dirs, include_user=include_user))
 

@@ -9,6 +9,7 @@ and ``catalog.versions``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -53,7 +54,7 @@ class WeightFile(_Frozen):
     @field_validator("url")
     @classmethod
     def _url(cls, v: str) -> str:
-        if not (v.startswith("https://") or v.startswith("http://") or v.startswith("file://")):
+        if not v.startswith(("https://", "http://", "file://")):
             raise ValueError(f"url {v!r} must start with https://, http:// or file://")
         return v
 
@@ -158,12 +159,12 @@ class ModelSpec(_Frozen):
     @field_validator("nickname")
     @classmethod
     def _nickname(cls, v: str | None) -> str | None:
-        if v is not None and not _NICKNAME.match(v):
+        if v is not None and not is_zoo_nickname(v):
             raise ValueError(f"nickname {v!r} must be 'adjective-animal', e.g. 'noisy-ox'")
         return v
 
     @model_validator(mode="after")
-    def _consistent(self) -> "ModelSpec":
+    def _consistent(self) -> ModelSpec:
         labels = [v.version for v in self.versions]
         if not labels:
             raise ValueError("versions: list at least one version")
@@ -229,3 +230,14 @@ def zenodo_record(text: str) -> str | None:
     """The Zenodo record number in a DOI or URL (``10.5281/zenodo.123``, ``zenodo.org/records/123``)."""
     m = _ZENODO_RECORD.search(text)
     return (m.group(1) or m.group(2)) if m else None
+
+
+def is_zoo_nickname(text: str) -> bool:
+    """Whether ``text`` is a zoo nickname, ``adjective-animal`` in lower case (``noisy-ox``)."""
+    return bool(_NICKNAME.match(text))
+
+
+def is_single_emoji(text: str) -> bool:
+    """Whether ``text`` is one emoji (a zoo ``id_emoji``), variation selectors, joiners and skin tones allowed."""
+    chars = [c for c in text if c not in "\ufe0f\u200d" and not ("\U0001f3fb" <= c <= "\U0001f3ff")]
+    return len(chars) >= 1 and len(text) <= 8 and all(unicodedata.category(c) == "So" for c in chars) and len(chars) <= 4

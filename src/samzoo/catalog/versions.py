@@ -6,7 +6,7 @@ The one home of zoo-version ordering; the spec schema, the builder and the valid
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 _DOTTED = re.compile(r"\d+(\.\d+)*")
 
