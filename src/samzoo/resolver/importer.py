@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..catalog import Catalog, load_catalog
-from ..errors import SamzooError
-from ..hashing import file_hash, parse_hash
+from ..errors import ArgumentError, SamzooError
+from ..hashing import Digest, HashMismatchError
 from . import settings
-from .cache import WeightCache, temp_name
-from .download import HashingWriter
-from .resolver import wanted_for
+from .fetch import wanted_for
+from .store import Target, WeightCache
 
 
 @dataclass(frozen=True)
@@ -31,10 +30,10 @@ def import_file(file: str | os.PathLike, *, name: str | None = None, hash: str |
     """
     src = Path(file).expanduser()
     if not src.is_file():
-        raise SamzooError(f"{src}: no such file; give the path of the downloaded weights")
+        raise ArgumentError("file", f"{src}: no such file; give the path of the downloaded weights")
     if (name is None) == (hash is None):
-        raise SamzooError("say what the file is: --as NAME (a catalog name) or --hash ALG:HEX")
-    candidates: list[tuple[str, str, str]] = []  # (hash, filename, what)
+        raise ArgumentError("name", "say what the file is: a catalog name, or else its hash (give exactly one)")
+    candidates: list[tuple[Target, str]] = []  # (where it may go, what it is)
     if name is not None:
         ref = (catalog or load_catalog()).lookup(name)
         w = ref.version.weights
@@ -43,44 +42,27 @@ def import_file(file: str | os.PathLike, *, name: str | None = None, hash: str |
                               "use a version with weights or pass the file's path to samzoo directly")
         for kind, wf in (("encoder", w.encoder), ("decoder", w.decoder)):
             if wf is not None:
-                candidates.append((wf.hash, wanted_for(ref, wf, kind).filename, f"{ref.name} {kind}"))
+                wanted = wanted_for(ref, wf, kind)
+                candidates.append((Target(wanted.hash, wanted.filename), wanted.label))
     else:
         try:
-            alg, digest = parse_hash(hash)
+            digest = Digest.parse(hash)
         except ValueError as e:
-            raise SamzooError(str(e)) from None
-        candidates.append((f"{alg}:{digest}", src.name, f"{alg}:{digest}"))
-    cache = WeightCache(settings.cache_root(cache_dir))
-    return _place(src, candidates, cache)
+            raise ArgumentError("hash", str(e)) from None
+        candidates.append((Target(digest, src.name), str(digest)))
+    return _place(src, candidates, WeightCache(settings.cache_root(cache_dir)))
 
 
-def _place(src: Path, candidates: list[tuple[str, str, str]], cache: WeightCache) -> Imported:
-    staging = cache.root / "weights" / ".staging"
-    staging.mkdir(parents=True, exist_ok=True)
-    tmp = temp_name(staging / src.name)
+def _place(src: Path, candidates: list[tuple[Target, str]], cache: WeightCache) -> Imported:
+    targets = [t for t, _ in candidates]
     try:
-        first_alg = parse_hash(candidates[0][0])[0]
-        with open(src, "rb") as f, open(tmp, "w+b") as out:
-            writer = HashingWriter(out, first_alg)
-            shutil.copyfileobj(f, writer, 1 << 20)
-        digests = {first_alg: writer.digest}
-        for digest, filename, what in candidates:
-            alg = parse_hash(digest)[0]
-            if alg not in digests:
-                digests[alg] = file_hash(tmp, alg)
-            if digests[alg] != digest:
-                continue
-            with cache.lock(digest):
-                found = cache.lookup(digest)
-                if found is not None:
-                    return Imported(found, digest, what)
-                cache.entry_dir(digest).mkdir(parents=True, exist_ok=True)
-                final_tmp = temp_name(cache.target(digest, filename))
-                os.replace(tmp, final_tmp)
-                return Imported(cache.commit(final_tmp, digest, filename), digest, what)
-    finally:
-        tmp.unlink(missing_ok=True)
-    expected = "; ".join(f"{what} expects {digest}" for digest, _, what in candidates)
-    got = ", ".join(digests.values())
-    raise SamzooError(f"{src} hashes to {got}, but {expected}; it is not that file (incomplete or another "
-                      "version): nothing was imported, download it again and retry")
+        with cache.writer(targets) as out, open(src, "rb") as f:
+            shutil.copyfileobj(f, out, 1 << 20)
+    except HashMismatchError as e:
+        expected = "; ".join(f"{what} expects {t.digest}" for t, what in candidates)
+        raise SamzooError(f"{src} hashes to {e.got}, but {expected}; it is not that file (incomplete or another "
+                          "version): nothing was imported, download it again and retry") from None
+    for t, what in candidates:
+        if out.path is not None and out.path.parent == cache.entry_dir(t.digest):
+            return Imported(out.path, str(t.digest), what)
+    raise AssertionError("the store kept the file under none of the candidates")  # the writer guarantees one

@@ -16,9 +16,8 @@ from typing import BinaryIO, Iterator
 import yaml
 
 from ..errors import SamzooError
+from ..hashing import Digest
 from ..rdf_files import rdf_in_folder, rdf_in_names
-
-
 
 class PackageError(SamzooError):
     """A package without readable pytorch_state_dict weights."""
@@ -27,7 +26,7 @@ class PackageError(SamzooError):
 @dataclass(frozen=True)
 class PackageFile:
     source: str             # relative path inside the package, or a URL
-    sha256: str | None      # "sha256:<hex>" or None
+    sha256: Digest | None
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,13 @@ def _file(entry: dict, what: str, path: Path) -> PackageFile:
     if not isinstance(source, str) or not source:
         raise PackageError(f"{path}: rdf.yaml: {what} has no 'source'; the package is incomplete")
     sha = entry.get("sha256")
-    return PackageFile(source, f"sha256:{str(sha).lower()}" if sha else None)
+    if not sha:
+        return PackageFile(source, None)
+    try:
+        return PackageFile(source, Digest.parse(f"sha256:{sha}"))
+    except ValueError:
+        raise PackageError(f"{path}: rdf.yaml: {what} has sha256 {str(sha)[:80]!r}, not 64 hex digits; "
+                           "the package is broken, rebuild it") from None
 
 
 def read_package(path: Path) -> PackageWeights:
