@@ -68,8 +68,8 @@ def main(out_dir: str = "demo_output") -> int:
     from samzoo.build import build_package
     from samzoo.hashing import file_hash
     from samzoo.models import save_random_checkpoint
-    from samzoo.resolver import load_predictor
     from samzoo.resolve.user_catalog import add_model
+    from samzoo.resolver import load_predictor
     from samzoo.validate import validate_package
     from samzoo.validate.report import write_report
 

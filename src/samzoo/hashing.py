@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .errors import SamzooError
 
@@ -40,7 +40,7 @@ class Digest:
     hex: str
 
     @classmethod
-    def parse(cls, value: "str | Digest") -> "Digest":
+    def parse(cls, value: str | Digest) -> Digest:
         """``Digest.parse("xxh128:ab..")``; raise ValueError with the fix if malformed."""
         if isinstance(value, Digest):
             return value

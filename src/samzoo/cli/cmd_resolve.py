@@ -99,8 +99,8 @@ def _names_by_hash() -> dict[str, str]:
 
 
 def _cache():
-    from ..resolver.store import WeightCache
     from ..resolver.settings import cache_root
+    from ..resolver.store import WeightCache
 
     return WeightCache(cache_root())
 

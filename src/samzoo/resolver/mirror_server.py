@@ -59,10 +59,10 @@ class _FolderHandler(http.server.SimpleHTTPRequestHandler):
         self._sent = sent
         super().__init__(*args, **kwargs)
 
-    def log_message(self, format, *args) -> None:  # noqa: A002 - signature of the base class
+    def log_message(self, format, *args) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 - name of the base class
+    def do_GET(self) -> None:
         self._sent.append(self.path)
         super().do_GET()
 

@@ -19,7 +19,13 @@ from ..hashing import Digest
 from . import settings
 from .fetch import Wanted, default_filename, fetch, fetch_unverified, wanted_for
 from .local import URL_PREFIXES as _URL
-from .local import Resolved, from_collection, from_local_file, from_package, infer_encoder
+from .local import (
+    Resolved,
+    from_collection,
+    from_local_file,
+    from_package,
+    infer_encoder,
+)
 from .package import is_package
 from .store import WeightCache
 from .transfer import Progress

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 import yaml
 
 from ..errors import SamzooError
 from ..hashing import Digest
 from ..rdf_files import rdf_in_folder, rdf_in_names
+
 
 class PackageError(SamzooError):
     """A package without readable pytorch_state_dict weights."""
@@ -99,7 +101,7 @@ def read_package(path: Path) -> PackageWeights:
 @contextlib.contextmanager
 def open_member(path: Path, source: str) -> Iterator[BinaryIO]:
     """Open a file of a zip package for reading (binary)."""
-    member = source[2:] if source.startswith("./") else source
+    member = source.removeprefix("./")
     with zipfile.ZipFile(path) as z:
         try:
             f = z.open(member)

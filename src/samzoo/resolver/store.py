@@ -26,9 +26,10 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator, Sequence
+from typing import BinaryIO
 
 from ..atomic import temp_name, write_text_atomic
 from ..hashing import Digest, HashMismatchError, file_hash, hasher
