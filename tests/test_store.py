@@ -47,9 +47,8 @@ def test_writer_commits_a_match_and_reuses_an_equal_file(tmp_path):
 
 def test_writer_keeps_nothing_on_mismatch_error_or_interrupt(tmp_path):
     cache = WeightCache(tmp_path)
-    with pytest.raises(HashMismatchError, match=f"expected {SHA}"):
-        with cache.writer(Target(SHA, "a.pt")) as out:
-            out.write(DATA[:-1])
+    with pytest.raises(HashMismatchError, match=f"expected {SHA}"), cache.writer(Target(SHA, "a.pt")) as out:
+        out.write(DATA[:-1])
     with pytest.raises(KeyboardInterrupt), cache.writer(Target(SHA, "a.pt")) as out:
         out.write(DATA[:1000])
         raise KeyboardInterrupt

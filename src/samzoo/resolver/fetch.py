@@ -93,7 +93,7 @@ def fetch(w: Wanted, cache: WeightCache, *, offline: bool, progress: Progress | 
             if not urls:
                 raise OfflineError(
                     f"{w.label} ({w.filename}, {w.hash}) is not in the cache and samzoo is offline "
-                    f"(SAMZOO_OFFLINE or --offline); download {w.url} on a connected machine, copy it here "
+                    f"(SAMZOO_OFFLINE or the offline option); download {w.url} on a connected machine, copy it here "
                     f"and run `samzoo cache import FILE {w.import_hint}`"
                 )
         return Fetched(_download_verified(w, cache, progress, urls), "download")
@@ -139,7 +139,7 @@ def fetch_unverified(url: str, filename: str, cache: WeightCache, offline: bool,
     if found is not None:
         return found, "cache"
     if offline and not url.startswith("file://"):
-        raise OfflineError(f"{url} is not in the cache and samzoo is offline (SAMZOO_OFFLINE or --offline); "
+        raise OfflineError(f"{url} is not in the cache and samzoo is offline (SAMZOO_OFFLINE or the offline option); "
                            "copy the file here and pass its path instead")
     with cache.lock(cache.unverified_dir(url)):
         found = cache.unverified_lookup(url, filename)
