@@ -137,7 +137,7 @@ def _inputs(task: Task, catalog: Catalog) -> Task:
     """The task with its checkpoint paths filled in (fetched through the resolver for ``from_catalog``)."""
     if not task.from_catalog:
         return task
-    from .resolve import resolve
+    from .resolver import resolve
 
     resolved = resolve(task.model_type, decoder=True)
     return replace(task, checkpoint=str(resolved.encoder_path),
