@@ -65,7 +65,7 @@ def main(out_dir: str = "demo_output") -> int:
     from skimage import data, filters, measure
 
     from samzoo.allocator import keep_freed_memory
-    from samzoo.build import build_package
+    from samzoo.builder import build_package
     from samzoo.hashing import file_hash
     from samzoo.models import save_random_checkpoint
     from samzoo.catalog.writer import add_model

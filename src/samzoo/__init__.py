@@ -1,7 +1,7 @@
 """samzoo: catalog, build, validate and load the Segment Anything for Microscopy models of the BioImage.IO Model Zoo.
 
 Modules: ``catalog`` (model specs and names), ``recommend`` (which model to use),
-``build`` (checkpoint -> zoo package), ``validate`` (check any SAM package),
+``builder`` (checkpoint -> zoo package), ``validate`` (check any SAM package),
 ``resolver`` (load a model by name through a verified cache), ``pipeline``
 (build and validate the whole catalog), ``cli``.
 
@@ -26,7 +26,7 @@ _LAZY = {
     "resolve": ("samzoo.resolver", "resolve"),
     "load_sam": ("samzoo.resolver", "load_sam"),
     "load_predictor": ("samzoo.resolver", "load_predictor"),
-    "build_package": ("samzoo.build", "build_package"),
+    "build_package": ("samzoo.builder", "build_package"),
     "validate_package": ("samzoo.validate", "validate_package"),
     "build_all": ("samzoo.pipeline", "build_all"),
 }

@@ -161,7 +161,7 @@ def _run_task(task: Task, start: float) -> Entry:
         return kept
     spec = catalog.models[task.model_type]
 
-    from .build import build_package
+    from .builder import build_package
 
     result = build_package(task.model_type, task.checkpoint, decoder=task.decoder, catalog=catalog, output=out_dir)
     final = result.path
