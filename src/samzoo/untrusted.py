@@ -37,6 +37,7 @@ MAX_ZIP_RATIO = 50
 MAX_ZIP_TOTAL = 32 * 1024**3
 _CHUNK = 1024 * 1024
 
+#: libyaml's safe loader when available (same result, ~20x faster: the catalog is read at every resolve)
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
