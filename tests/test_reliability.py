@@ -18,7 +18,8 @@ from samzoo.catalog import load_catalog
 from samzoo.checkpoint import as_float32, nonfinite_problem
 from samzoo.collection import read_collection
 from samzoo.errors import OutputError, SamzooError, SpecError
-from samzoo.resolve.download import HashingWriter, SourceError, download
+from samzoo.resolver.store import HashingFile
+from samzoo.resolver.transfer import TransferError, download
 
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi")
@@ -73,8 +74,8 @@ def test_a_trickling_server_ends_the_download(tmp_path, monkeypatch):
     monkeypatch.setenv("SAMZOO_MIN_RATE", "50000")
     with _Trickle() as srv, open(tmp_path / "out", "w+b") as f:
         start = time.monotonic()
-        with pytest.raises(SourceError, match="too slow"):
-            download(srv.url, HashingWriter(f, "sha256"), progress=False, backoff_s=0.01)
+        with pytest.raises(TransferError, match="too slow"):
+            download(srv.url, HashingFile(f, ["sha256"]), backoff_s=0.01)
         assert time.monotonic() - start < 10
         assert srv.gets == 1  # too slow is not retried
 
@@ -85,8 +86,8 @@ def test_a_fast_enough_server_is_not_cut(tmp_path, monkeypatch):
     data = os.urandom(300_000)
     with FileServer() as srv, open(tmp_path / "out", "w+b") as f:
         url = srv.add("/ok.pt", data, delay_s=1.5)
-        out = HashingWriter(f, "sha256")
-        download(url, out, progress=False)
+        out = HashingFile(f, ["sha256"])
+        download(url, out)
         assert out.size == len(data)
 
 
@@ -102,8 +103,8 @@ def test_a_silent_server_times_out_per_read(tmp_path, monkeypatch):
     threading.Thread(target=lambda: [held.append(sock.accept()) for _ in range(3)], daemon=True).start()
     with open(tmp_path / "out", "w+b") as f:
         start = time.monotonic()
-        with pytest.raises(SourceError, match="timed out"):
-            download(f"http://127.0.0.1:{sock.getsockname()[1]}/w.pt", HashingWriter(f, "sha256"), progress=False, backoff_s=0.01)
+        with pytest.raises(TransferError, match="timed out"):
+            download(f"http://127.0.0.1:{sock.getsockname()[1]}/w.pt", HashingFile(f, ["sha256"]), backoff_s=0.01)
     assert time.monotonic() - start < 10
     sock.close()
 
@@ -113,7 +114,7 @@ def test_bad_limit_settings_are_one_line(tmp_path, monkeypatch):
     with FileServer() as srv, open(tmp_path / "out", "w+b") as f:
         url = srv.add("/a.pt", b"x")
         with pytest.raises(SamzooError, match="SAMZOO_MIN_RATE"):
-            download(url, HashingWriter(f, "sha256"), progress=False)
+            download(url, HashingFile(f, ["sha256"]))
 
 
 # --- specs, indexes, packages ------------------------------------------------------------------------
@@ -159,7 +160,7 @@ def test_bad_collection_indexes(tmp_path, data, words):
 def test_package_rdf_problems_are_package_errors(tmp_path):
     import zipfile
 
-    from samzoo.resolve.package import PackageError, read_package
+    from samzoo.resolver.package import PackageError, read_package
 
     (tmp_path / "p1").mkdir()
     (tmp_path / "p1/rdf.yaml").write_text("weights: {pytorch_state_dict: {source: w.pt}}\nattachments: 5\n")
@@ -177,7 +178,7 @@ def test_package_rdf_problems_are_package_errors(tmp_path):
 
 def test_a_malformed_url_is_an_argument_error():
     from samzoo.errors import ArgumentError
-    from samzoo.resolve import resolve
+    from samzoo.resolver import resolve
 
     with pytest.raises(ArgumentError, match="not a valid URL"):
         resolve("http://[::1/w.pt", hash="sha256:" + "0" * 64)
@@ -223,3 +224,68 @@ def test_report_destinations_that_fail(tmp_path, args, env, code, words):
     proc = run_cli("validate", str(tmp_path / "p.zip"), *[fill(a) for a in args], env={k: fill(v) for k, v in env.items()})
     assert proc.returncode == code, proc.stderr
     assert words in proc.stderr and "Traceback" not in proc.stderr
+
+
+# --- the store ----------------------------------------------------------------------------------------------
+
+
+def _torch_bytes(seed: int = 0) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    torch.manual_seed(seed)
+    torch.save({"w": torch.randn(1000)}, buf)
+    return buf.getvalue()
+
+
+class _Opens:
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_a_malicious_pickle_with_the_right_hash_is_not_stored(tmp_path):
+    import hashlib
+    import pickle
+
+    from samzoo.resolver import resolve
+    from samzoo.resolver.store import UnsafeWeightsError
+
+    marker = tmp_path / "ran"
+    evil = pickle.dumps({"w": _Opens(marker)}, protocol=2)
+    with FileServer() as srv:
+        url = srv.add("/evil.pt", evil)
+        with pytest.raises(UnsafeWeightsError, match="not a PyTorch weights file that loads safely"):
+            resolve(url, hash="sha256:" + hashlib.sha256(evil).hexdigest())
+    assert not marker.exists()
+    cache = Path(os.environ["SAMZOO_CACHE_DIR"])
+    assert not [p for p in cache.rglob("*") if p.is_file() and p.suffix != ".lock"]
+
+
+def test_a_cached_file_rewritten_with_size_and_mtime_kept_is_rehashed(tmp_path):
+    """The trade-off: a warm lookup stats the file only; ctime (which utime cannot restore) triggers one re-hash."""
+    import hashlib
+
+    from samzoo.hashing import Digest
+    from samzoo.resolver import resolve
+    from samzoo.resolver.store import WeightCache
+
+    data = _torch_bytes()
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    with FileServer() as srv:
+        url = srv.add("/w.pt", data)
+        path = Path(resolve(url, hash=digest, infer=False).encoder_path)
+        st = path.stat()
+        time.sleep(0.05)
+        tampered = bytearray(path.read_bytes())
+        tampered[-100] ^= 0xFF
+        path.write_bytes(bytes(tampered))
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+        assert (path.stat().st_size, path.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+        assert WeightCache(os.environ["SAMZOO_CACHE_DIR"]).lookup(Digest.parse(digest)) is None  # not trusted any more
+        again = Path(resolve(url, hash=digest, infer=False).encoder_path)
+        assert again.read_bytes() == data and srv.gets["/w.pt"] == 2  # re-hashed, found bad, fetched again
+        Path(resolve(url, hash=digest, infer=False).encoder_path)
+        assert srv.gets["/w.pt"] == 2  # and trusted by its new stamp afterwards

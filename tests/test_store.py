@@ -16,7 +16,18 @@ from samzoo.resolver.mirror_server import MirrorServer
 from samzoo.resolver.store import Target, WeightCache
 from samzoo.resolver.transfer import download
 
-DATA = os.urandom(300_000)
+def _weights_bytes() -> bytes:
+    """A real (random) state dict as torch writes it: the store accepts only files that load with weights_only=True."""
+    import io
+
+    import torch
+
+    buf = io.BytesIO()
+    torch.save({"w": torch.from_numpy(__import__("numpy").frombuffer(os.urandom(300_000), dtype="uint8").copy())}, buf)
+    return buf.getvalue()
+
+
+DATA = _weights_bytes()
 SHA = Digest("sha256", hashlib.sha256(DATA).hexdigest())
 
 

@@ -140,6 +140,18 @@ def nonfinite_problem(state: Mapping[str, torch.Tensor], path: Path, what: str =
             "the training diverged or the file is damaged: use an earlier checkpoint")
 
 
+def safe_load_weights(path: str | Path) -> Mapping[str, Any]:
+    """Load ``path`` with ``weights_only=True`` and check it is a dict; :class:`CheckpointError` otherwise.
+
+    Zip-format files are memory-mapped, so this reads little more than their index.
+    """
+    path = Path(path)
+    obj = _torch_load(path)
+    if not isinstance(obj, Mapping):
+        raise CheckpointError(f"{path}: holds a {type(obj).__name__}, not a dict of tensors")
+    return obj
+
+
 def load_checkpoint(path: str | Path) -> Checkpoint:
     """Read ``path`` with ``weights_only=True`` and return its SAM weights (float32) and inferred encoder."""
     path = Path(path)

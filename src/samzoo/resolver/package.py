@@ -19,7 +19,7 @@ import yaml
 from ..errors import SamzooError
 from ..hashing import Digest
 from ..rdf_files import rdf_in_folder, rdf_in_names
-from ..untrusted import InputLimitError, decode_text, parse_yaml, read_member_bounded, read_text_bounded
+from ..untrusted import InputLimitError, check_zip_sizes, decode_text, parse_yaml, read_member_bounded, read_text_bounded
 
 
 class PackageError(SamzooError):
@@ -112,6 +112,10 @@ def open_member(path: Path, source: str) -> Iterator[BinaryIO]:
     """Open a file of a zip package for reading (binary)."""
     member = source.removeprefix("./")
     with zipfile.ZipFile(path) as z:
+        try:
+            check_zip_sizes(z, path.stat().st_size, str(path))
+        except InputLimitError as e:
+            raise PackageError(str(e)) from None
         try:
             f = z.open(member)
         except KeyError:

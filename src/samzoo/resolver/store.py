@@ -3,7 +3,7 @@
 Layout under the cache root (``SAMZOO_CACHE_DIR``)::
 
     weights/<alg>-<hex>/<filename>         a file whose content hashes to alg:hex
-    weights/<alg>-<hex>/.verified.json     its stamp: {"hash", "filename", "size", "mtime_ns", "verified_at"}
+    weights/<alg>-<hex>/.verified.json     its stamp: {"hash", "filename", "size", "mtime_ns", "ctime_ns", "verified_at"}
     weights/.staging/                      files being written (per-process temporary names)
     external/<key>.json                    stamp of a verified file outside the cache (micro-sam's
                                            cache, an unpacked package folder): {"source", "hash", "size", "mtime_ns"}
@@ -14,8 +14,10 @@ Every file enters the store one way, :meth:`WeightCache.writer`: bytes are hashe
 they are written to a temporary name; on a clean exit the hash is checked, the lock taken,
 the store looked up and the file renamed into place and stamped (or discarded when an
 equal file is already there). On any error or interrupt the temporary file is deleted.
-A later lookup trusts a file when its size and mtime_ns equal the stamp's (no re-hash);
-:meth:`WeightCache.verify` re-hashes.
+Before a file is committed it must load with ``torch.load(weights_only=True)`` as a dict:
+a pickle that would run code is refused even when its hash is the expected one.
+A later lookup trusts a file when its size, mtime_ns and ctime_ns equal the stamp's (no
+re-hash; a changed inode time means one re-hash); :meth:`WeightCache.verify` re-hashes.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..atomic import temp_name, write_text_atomic
+from ..errors import SamzooError
 from ..hashing import Digest, HashMismatchError, file_hash, hasher
 
 STAMP = ".verified.json"
@@ -54,20 +57,48 @@ def read_json(path: Path) -> dict | None:
 
 
 def stamp_matches(stamp: dict | None, path: Path, digest: Digest | str) -> bool:
-    """Whether ``stamp`` vouches for ``path`` as it is now (same hash, size and mtime_ns; no read)."""
+    """Whether ``stamp`` vouches for ``path`` as it is now (same hash, size, mtime_ns and ctime_ns; no read).
+
+    The inode change time catches a file rewritten in place with its size and mtime put back
+    (``os.utime`` cannot set ctime): such a file is re-hashed once by the caller. A stamp
+    without ``ctime_ns`` (older samzoo) counts as not matching, so it is re-hashed and re-stamped once.
+    """
     if not stamp or stamp.get("hash") != str(digest):
         return False
     try:
         st = path.stat()
     except OSError:
         return False
-    return stamp.get("size") == st.st_size and stamp.get("mtime_ns") == st.st_mtime_ns
+    return (stamp.get("size") == st.st_size and stamp.get("mtime_ns") == st.st_mtime_ns
+            and stamp.get("ctime_ns") == st.st_ctime_ns)
 
 
 def make_stamp(path: Path, digest: Digest | str, **extra) -> dict:
     st = path.stat()
     return {"hash": str(digest), "filename": path.name, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-            "verified_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **extra}
+            "ctime_ns": st.st_ctime_ns, "verified_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **extra}
+
+
+class UnsafeWeightsError(SamzooError):
+    """A file whose hash matched but which is not a PyTorch weights file that loads with ``weights_only=True``."""
+
+    exit_code = 1
+
+
+def check_weights_file(path: Path, name: str) -> None:
+    """Refuse what the store must never hold: a pickle that needs arbitrary code, or not a dict of tensors.
+
+    Read with ``torch.load(weights_only=True)`` (memory-mapped for zip-format files, so cheap);
+    nothing in the file is executed.
+    """
+    from ..checkpoint import CheckpointError, safe_load_weights
+
+    try:
+        safe_load_weights(path)
+    except CheckpointError as e:
+        detail = str(e).split(": ", 1)[-1]
+        raise UnsafeWeightsError(f"{name}: not a PyTorch weights file that loads safely ({detail}); "
+                                 "nothing was kept in the cache") from None
 
 
 class HashingFile:
@@ -185,11 +216,13 @@ class WeightCache:
                 os.fsync(f.fileno())
             got = out.digests()
             if url is not None:
+                check_weights_file(tmp, url)
                 out.path = self._commit_unverified(tmp, url, targets[0].filename, got["sha256"])
                 return
             for t in targets:
                 digest = t.digest or got["sha256"]
                 if got[digest.alg] == digest:
+                    check_weights_file(tmp, t.filename)  # the right bytes, but are they safe to load?
                     out.path = self._commit(tmp, digest, t.filename)
                     return
             raise HashMismatchError(targets[0].filename, " or ".join(str(t.digest) for t in targets),
