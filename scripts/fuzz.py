@@ -34,7 +34,7 @@ def run_suite(root: Path, only: list[str] | None = None, jobs: int = 2, echo=pri
     start = time.monotonic()
     build_shared(ctx)
     echo(f"shared inputs ready in {time.monotonic() - start:.1f} s")
-    server = HostileServer(root / "server")
+    server = HostileServer(root / "server", ctx.shared["ckpt"])
     try:
         cases = select(all_cases(server), only)
         echo(f"{len(cases)} cases")

@@ -506,7 +506,7 @@ def build_cases() -> list[Case]:
         _b("image-garbage", _with_image(b"not an image"), extra=("--image", "{case}/in/img.png"), words="image"),
         _b("image-png-bomb", _with_image(_png_bomb()), extra=("--image", "{case}/in/img.png"), words="image"),
         _b("image-is-a-folder", lambda f, c: (_copy_ckpt(f, c), (f / "in/img.png").mkdir()), extra=("--image", "{case}/in/img.png"), words="image"),
-        build_with_output("output-is-a-folder-child-folder", out_exists("out/p.zip", "dir"), "{case}/out/p.zip", (1, 2), "p.zip"),
+        build_with_output("output-default-name-is-a-folder", out_exists("out/faithful-chicken-1.2.zip", "dir"), "{case}/out", (2,), "is a folder"),
         build_with_output("output-parent-is-a-file", out_exists("out", "file"), "{case}/out/p.zip", (1, 2), "out"),
         build_with_output("output-in-proc", _copy_ckpt, "/proc/samzoo-fuzz.zip", (1, 2), "/proc"),
         _b("sigterm-during-build", _copy_ckpt, codes=(143,), timeout=300, signal_when=(signal.SIGTERM, "out/.p.zip.*.build", 0.5), words="terminated"),
@@ -522,6 +522,16 @@ def _f(name: str, args: list[str], codes, words=None, setup=None, env=None, time
     return Case(f"fetch/{name}", ["fetch", *args], codes, setup, words, env=env or {}, timeout=timeout, **kw)
 
 
+def _garbage_cache(digest: str):
+    """A cache entry for ``digest`` holding other bytes and a stamp that is not JSON: it must be re-fetched."""
+    def make(folder: Path, ctx: Ctx) -> None:
+        d = folder / "cache/weights" / digest.replace(":", "-")
+        d.mkdir(parents=True)
+        (d / "w.pt").write_bytes(os.urandom(5000))
+        (d / ".verified.json").write_bytes(b"\xff{not json")
+    return make
+
+
 def fetch_cases(server: "HostileServer") -> list[Case]:
     h = "--hash"
     fake = "sha256:" + "0" * 64
@@ -529,8 +539,11 @@ def fetch_cases(server: "HostileServer") -> list[Case]:
     ok = [f"{url}/ok/w.pt", h, server.ok_hash]
     return [
         _f("sixteen-concurrent", ok, (0,), "encoder_path", parallel=16, timeout=180),
-        _f("malicious-pickle-with-hash", [f"{url}/pickle/w.pt", h, server.pickle_hash], (1, 2), "weights",
-           sentinels=(str(server.marker),)),
+        _f("malicious-pickle-with-hash", [f"{url}/pickle/w.pt", h, server.pickle_hash], (1,), "loads safely",
+           sentinels=(str(server.marker),), forbidden=("cache/weights/*/w.pt", "cache/unverified/*/w.pt")),
+        _f("malicious-pickle-without-hash", [f"{url}/pickle/w.pt"], (1,), "loads safely",
+           sentinels=(str(server.marker),), forbidden=("cache/unverified/*/w.pt",)),
+        _f("cache-garbage-stamp-and-wrong-file", ok, (0,), "encoder_path", setup=_garbage_cache(server.ok_hash)),
         _f("http-404", [f"{url}/404/w.pt", h, fake], (1, 2), "404"),
         _f("http-500-always", [f"{url}/500/w.pt", h, fake], (1, 2), "500"),
         _f("server-hangs", [f"{url}/hang/w.pt", h, fake], (1, 2), "timed out", env={"SAMZOO_HTTP_TIMEOUT": "2"}),
@@ -591,10 +604,10 @@ class HostileServer:
     ``/404``, ``/500``: that status; ``/hang``: accepts and never answers; ``/trickle``: 1 byte
     every 0.2 s of a promised MB; ``/drop``: closes after 1 kB of a promised MB; ``/loop``: redirects
     to itself; ``/bytes``: 1 kB of random bytes; ``/liar``: promises 100 GB, sends 1 kB;
-    ``/pickle``: a pickle that writes :attr:`marker` when loaded; ``/ok``: a small, honest state dict.
+    ``/pickle``: a pickle that writes :attr:`marker` when loaded; ``/ok``: an honest checkpoint.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, checkpoint: Path | None = None) -> None:
         import threading
         import time
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -603,9 +616,13 @@ class HostileServer:
 
         root.mkdir(parents=True, exist_ok=True)
         self.marker = root / "server-pickle-ran"
-        buf = io.BytesIO()
-        torch.save({"image_encoder.weight": torch.arange(1000, dtype=torch.float32)}, buf)
-        ok, evil, rnd = buf.getvalue(), malicious_pickle(self.marker), os.urandom(1000)
+        if checkpoint is not None:
+            ok = Path(checkpoint).read_bytes()
+        else:
+            buf = io.BytesIO()
+            torch.save({"image_encoder.weight": torch.arange(1000, dtype=torch.float32)}, buf)
+            ok = buf.getvalue()
+        evil, rnd = malicious_pickle(self.marker), os.urandom(1000)
         self.ok_hash = "sha256:" + hashlib.sha256(ok).hexdigest()
         self.pickle_hash = "sha256:" + hashlib.sha256(evil).hexdigest()
         stop = self._stop = threading.Event()

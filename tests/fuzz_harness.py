@@ -12,6 +12,7 @@ the case on any of:
   or any new entry next to the case folder);
 * ``code executed``: a file in the case's ``markers/`` folder, where code hidden in the
   input (pickles, YAML tags, npy object arrays) would write;
+* ``kept``: a file stored where the input must never land (e.g. a malicious pickle in the cache);
 * ``partial output``: a declared output left behind by a failed run, or a temporary
   ``*.part`` / ``*.tmp`` / ``.*.build`` left anywhere in the case folder;
 * ``hang``: the run took longer than its time cap;
@@ -65,6 +66,7 @@ class Case:
     then: "Case | None" = None                 # a second run in the same folder (e.g. after a kill)
     parallel: int = 1                          # this many identical processes at once (each judged)
     program: tuple[str, ...] = ()              # run this instead of ``python -m samzoo`` (the oracle's own tests)
+    forbidden: tuple[str, ...] = ()            # globs (in the case folder) that must match nothing afterwards
 
     @property
     def family(self) -> str:
@@ -236,6 +238,10 @@ def judge(case: Case, folder: Path, ctx: Ctx, run: tuple, before_siblings: set[s
     new = sorted(set(os.listdir(folder.parent.parent)) - before_siblings)
     if new:
         problems.append(f"escape: {new[0]} appeared next to the cases")
+    for pattern in case.forbidden:
+        hits = sorted(folder.glob(pattern))
+        if hits:
+            problems.append(f"kept: {hits[0].relative_to(folder)} must not be stored")
     if code != 0:
         for o in case.outputs:
             if os.path.lexists(folder / o):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -24,8 +25,8 @@ import numpy as np
 
 from ..architectures import SAM_ADAPTOR
 from ..catalog import Catalog, ModelRef, ModelSpec, load_catalog
-from ..checkpoint import CheckpointError, load_checkpoint, load_state_dict_file
-from ..errors import ArgumentError, SamzooError
+from ..checkpoint import CheckpointError, as_float32, load_checkpoint, load_state_dict_file, nonfinite_problem
+from ..errors import ArgumentError, OutputError, SamzooError
 from ..hashing import file_digest, file_hash
 from . import rdf as rdf_mod
 from .cover import cover_png
@@ -187,6 +188,12 @@ def _read_checkpoint(b: _Build, decoder: str | Path | None) -> None:
             b.say(f"using the decoder from {decoder}, not the one inside {b.checkpoint.name}")
     if decoder_state is not None and not decoder_state:
         raise CheckpointError(f"{decoder or b.checkpoint}: the decoder state is empty; pass the decoder weights")
+    problem = nonfinite_problem(ckpt.state_dict, b.checkpoint, "SAM weight")
+    if problem is None and decoder_state is not None:
+        problem = nonfinite_problem(as_float32(decoder_state), Path(decoder or b.checkpoint), "decoder weight")
+    if problem is not None:
+        raise CheckpointError(problem)
+    decoder_state = as_float32(decoder_state) if decoder_state is not None else None
     b.state_dict, b.decoder_state = ckpt.state_dict, decoder_state
     b.timer.lap("load checkpoint")
 
@@ -300,14 +307,60 @@ def _output_path(b: _Build, output: str | Path | None) -> Path:
     out_path = default_output(b.spec.model_type, b.spec.nickname, b.decision.version)
     if output is not None:
         out_path = Path(output) / out_path if Path(output).is_dir() else Path(output)
+    if out_path.is_dir():
+        raise ArgumentError("output", f"{out_path} is a folder; name the package file, or a folder without one of that name")
     return out_path.absolute()
+
+
+def _owner() -> str:
+    """Who owns a staging name: host and pid (a pid alone is ambiguous across machines sharing a folder)."""
+    host = "".join(c if c.isalnum() or c == "-" else "-" for c in socket.gethostname())[:40] or "host"
+    return f"{host}-{os.getpid()}"
+
+
+def _alive(owner: str) -> bool:
+    """Whether the build that named a staging folder ``owner`` may still run (dead only when we can tell)."""
+    host, _, pid = owner.rpartition("-")
+    if host != _owner().rpartition("-")[0] or not pid.isdigit():
+        return True  # another machine's, or not ours to judge
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def clean_stale_staging(folder: Path, name: str) -> list[Path]:
+    """Remove the staging folders and temporary zips of builds of ``name`` in ``folder`` whose process is gone.
+
+    A build killed with SIGKILL (or a machine that lost power) cannot clean up after itself;
+    the next build of the same package does it. Returns what was removed.
+    """
+    removed = []
+    for p in folder.glob(f".{name}.*"):
+        parts = p.name[len(name) + 2:].split(".")
+        if len(parts) < 2 or parts[-1] not in ("build", "tmp") or _alive(parts[0]):
+            continue
+        shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+        removed.append(p)
+    return removed
 
 
 @contextlib.contextmanager
 def _staging(out_path: Path) -> Iterator[tuple[Path, Path]]:
-    """A staging folder and a temporary zip name next to ``out_path``; both gone afterwards, whatever happens."""
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_path.name}.", suffix=".build", dir=out_path.parent))
-    tmp_zip = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
+    """A staging folder and a temporary zip name next to ``out_path``; both gone afterwards, whatever happens.
+
+    Both carry host and pid, so a later build removes those of builds that were killed (:func:`clean_stale_staging`).
+    """
+    clean_stale_staging(out_path.parent, out_path.name)
+    owner = _owner()
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_path.name}.{owner}.", suffix=".build", dir=out_path.parent))
+    except OSError as e:
+        raise OutputError(f"{out_path.parent}: cannot write the package there ({e.strerror or type(e).__name__}); choose another output") from None
+    tmp_zip = out_path.with_name(f".{out_path.name}.{owner}.tmp")
     try:
         yield staging, tmp_zip
     finally:

@@ -18,15 +18,26 @@ _TRUE = {"1", "true", "yes", "on"}
 
 
 def cache_root(cache_dir: str | Path | None = None) -> Path:
-    """The cache root: ``cache_dir`` if given, else ``SAMZOO_CACHE_DIR``, else the user cache dir."""
+    """The cache root: ``cache_dir`` if given, else ``SAMZOO_CACHE_DIR``, else the user cache dir.
+
+    Raises :class:`~samzoo.errors.SamzooError` when that path exists and is not a folder.
+    """
     if cache_dir is not None:
-        return Path(cache_dir).expanduser()
+        return _folder(Path(cache_dir).expanduser(), "the cache folder (cache_dir)")
     value = os.environ.get("SAMZOO_CACHE_DIR")
     if value:
-        return Path(value).expanduser()
+        return _folder(Path(value).expanduser(), "the cache folder (SAMZOO_CACHE_DIR)")
     import platformdirs
 
-    return Path(platformdirs.user_cache_dir("samzoo"))
+    return _folder(Path(platformdirs.user_cache_dir("samzoo")), "the cache folder")
+
+
+def _folder(path: Path, what: str) -> Path:
+    if path.exists() and not path.is_dir():
+        from ..errors import SamzooError
+
+        raise SamzooError(f"{path}: {what} is not a folder; remove that file or point the cache elsewhere")
+    return path
 
 
 def is_offline(offline: bool | None = None) -> bool:
