@@ -289,3 +289,64 @@ def test_a_cached_file_rewritten_with_size_and_mtime_kept_is_rehashed(tmp_path):
         assert again.read_bytes() == data and srv.gets["/w.pt"] == 2  # re-hashed, found bad, fetched again
         Path(resolve(url, hash=digest, infer=False).encoder_path)
         assert srv.gets["/w.pt"] == 2  # and trusted by its new stamp afterwards
+
+
+# --- builds: signals, stale staging, bad weights ------------------------------------------------------------
+
+
+def test_stale_staging_of_dead_builds_is_removed(tmp_path):
+    import subprocess
+    import sys
+
+    from samzoo.builder.package import _owner, clean_stale_staging
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    host = _owner().rpartition("-")[0]
+    stale = tmp_path / f".p.zip.{host}-{dead.pid}.k2j3.build"
+    stale_zip = tmp_path / f".p.zip.{host}-{dead.pid}.tmp"
+    mine = tmp_path / f".p.zip.{_owner()}.x1.build"
+    other_host = tmp_path / f".p.zip.elsewhere-{dead.pid}.x2.build"
+    other_pkg = tmp_path / f".q.zip.{host}-{dead.pid}.x3.build"
+    for d in (stale, mine, other_host, other_pkg):
+        d.mkdir()
+    stale_zip.write_bytes(b"x")
+    assert sorted(clean_stale_staging(tmp_path, "p.zip")) == sorted([stale, stale_zip])
+    assert mine.exists() and other_host.exists() and other_pkg.exists()
+
+
+def test_nan_weights_are_named_before_any_work(tmp_path, vit_t_checkpoint):
+    from samzoo.builder import build_package
+    from samzoo.checkpoint import CheckpointError
+
+    state = torch.load(vit_t_checkpoint, weights_only=True)
+    key = sorted(k for k, v in state.items() if v.is_floating_point())[3]
+    state[key] = torch.full_like(state[key], float("nan"))
+    torch.save(state, tmp_path / "nan.pt")
+    start = time.monotonic()
+    with pytest.raises(CheckpointError, match=f"NaN or inf values .*first: {key}"):
+        build_package("vit_t_lm", tmp_path / "nan.pt", output=tmp_path / "out.zip")
+    assert time.monotonic() - start < 60
+    assert [p.name for p in tmp_path.iterdir()] == ["nan.pt"]
+
+
+@pytest.mark.slow
+def test_sigterm_during_a_build_is_an_interrupt(tmp_path, vit_t_checkpoint):
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "samzoo", "build", "vit_t_lm", "--checkpoint", str(vit_t_checkpoint), "-o", str(out / "p.zip")],
+        stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 300
+    while not list(out.glob(".p.zip.*.build")) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert "terminated" in err and "Traceback" not in err
+    assert list(out.iterdir()) == []
