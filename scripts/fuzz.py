@@ -20,8 +20,8 @@ TESTS = Path(__file__).resolve().parents[1] / "tests"
 sys.path.insert(0, str(TESTS))
 sys.path.insert(0, str(TESTS.parent / "src"))
 
-from fuzz_cases import HostileServer, all_cases, build_shared  # noqa: E402
-from fuzz_harness import Ctx, Verdict, run_all  # noqa: E402
+from fuzz_cases import HostileServer, all_cases, build_shared
+from fuzz_harness import Ctx, Verdict, run_all
 
 
 def select(cases, only):

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-
 from fuzz_harness import Case, Ctx
 
 ZOO = {"id": "testing-mouse", "id_emoji": "🐭", "version": "1.0"}
@@ -39,6 +38,7 @@ BOMB_YAML = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
 def build_shared(ctx: Ctx) -> None:
     """The honest inputs every case mutates: a vit_t checkpoint and a micro-sam-style package (zip + folder)."""
     from micro_sam_package import write_micro_sam_package
+
     from samzoo.models import save_random_checkpoint
 
     shared = ctx.root / "shared"

@@ -270,7 +270,7 @@ def run_case(case: Case, ctx: Ctx) -> Verdict:
         siblings = set(os.listdir(ctx.root))
         runs: list[tuple] = [()] * step.parallel
 
-        def one(i: int, step: Case = step) -> None:
+        def one(i: int, step: Case = step, runs: list = runs) -> None:
             runs[i] = _run_process(folder, step, ctx, i)
 
         threads = [threading.Thread(target=one, args=(i,)) for i in range(step.parallel)]

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from conftest import run_cli
 from http_server import FileServer
+
 from samzoo.catalog import load_catalog
 from samzoo.checkpoint import as_float32, nonfinite_problem
 from samzoo.collection import read_collection
@@ -218,7 +218,7 @@ def test_atomic_write_failures_are_output_errors(tmp_path):
 ])
 def test_report_destinations_that_fail(tmp_path, args, env, code, words):
     (tmp_path / "p.zip").write_text("not a zip")
-    fill = lambda s: s.replace("{tmp}", str(tmp_path / "x.json" if s == "{tmp}" and args else tmp_path))  # noqa: E731
+    fill = lambda s: s.replace("{tmp}", str(tmp_path / "x.json" if s == "{tmp}" and args else tmp_path))
     if args:
         (tmp_path / "x.json").mkdir()
     proc = run_cli("validate", str(tmp_path / "p.zip"), *[fill(a) for a in args], env={k: fill(v) for k, v in env.items()})

@@ -14,7 +14,13 @@ import pytest
 import yaml
 
 from samzoo import untrusted
-from samzoo.untrusted import InputLimitError, check_zip_sizes, parse_yaml, read_bytes_bounded, read_text_bounded
+from samzoo.untrusted import (
+    InputLimitError,
+    check_zip_sizes,
+    parse_yaml,
+    read_bytes_bounded,
+    read_text_bounded,
+)
 from samzoo.validate import validate_package
 from samzoo.validate.checks_format import check_files, read_rdf
 from samzoo.validate.checks_zoo import check_zoo

@@ -25,7 +25,13 @@ import numpy as np
 
 from ..architectures import SAM_ADAPTOR
 from ..catalog import Catalog, ModelRef, ModelSpec, load_catalog
-from ..checkpoint import CheckpointError, as_float32, load_checkpoint, load_state_dict_file, nonfinite_problem
+from ..checkpoint import (
+    CheckpointError,
+    as_float32,
+    load_checkpoint,
+    load_state_dict_file,
+    nonfinite_problem,
+)
 from ..errors import ArgumentError, OutputError, SamzooError
 from ..hashing import file_digest, file_hash
 from . import rdf as rdf_mod

@@ -33,7 +33,12 @@ def _progress(report, done: int, total: int) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from ..validate import expand_sources, validate_many
-    from ..validate.report import append_step_summary, check_report_path, to_json, write_report
+    from ..validate.report import (
+        append_step_summary,
+        check_report_path,
+        to_json,
+        write_report,
+    )
     from ..validate.session import resolve_device
 
     if args.jobs < 1:

@@ -19,7 +19,14 @@ import yaml
 from ..errors import SamzooError
 from ..hashing import Digest
 from ..rdf_files import rdf_in_folder, rdf_in_names
-from ..untrusted import InputLimitError, check_zip_sizes, decode_text, parse_yaml, read_member_bounded, read_text_bounded
+from ..untrusted import (
+    InputLimitError,
+    check_zip_sizes,
+    decode_text,
+    parse_yaml,
+    read_member_bounded,
+    read_text_bounded,
+)
 
 
 class PackageError(SamzooError):

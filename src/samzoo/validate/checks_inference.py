@@ -95,7 +95,10 @@ def nonfinite_problem(name: str, actual: np.ndarray, expected: np.ndarray) -> st
 def check_reproduction(session: ModelSession) -> CheckResult:
     """Reproduce the package's test outputs from its test inputs within its tolerance."""
     from bioimageio.core._resource_tests import evaluate_mismatched_elements
-    from bioimageio.core.digest_spec import get_test_input_sample, get_test_output_sample
+    from bioimageio.core.digest_spec import (
+        get_test_input_sample,
+        get_test_output_sample,
+    )
 
     descr, pp = session.descr, session.pipeline
     try:

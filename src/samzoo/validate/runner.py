@@ -13,12 +13,12 @@ import warnings
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from ..untrusted import InputLimitError, read_bytes_bounded
 from .checks_format import check_files, check_format, read_rdf
 from .checks_zoo import check_zoo
 from .identity import check_identity
 from .result import CHECK_NAMES, CheckResult, PackageReport, one_line
 from .session import resolve_device
-from ..untrusted import InputLimitError, read_bytes_bounded
 from .source import OpenedPackage, SourceError, open_package
 
 _COVER_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml"}

@@ -17,6 +17,7 @@ from ..errors import SamzooError
 from ..rdf_files import is_rdf_name, rdf_in_folder, rdf_in_names
 from ..untrusted import InputLimitError, check_zip_sizes, copy_member_bounded
 
+
 class SourceError(SamzooError):
     """A source that is not a readable package (reported as the failed ``source`` check)."""
 
