@@ -36,6 +36,7 @@ from typing import BinaryIO
 from ..atomic import temp_name, write_text_atomic
 from ..errors import SamzooError
 from ..hashing import Digest, HashMismatchError, file_hash, hasher
+from ..untrusted import InputLimitError, load_json_bounded
 
 STAMP = ".verified.json"
 UNVERIFIED_STAMP = ".stamp.json"
@@ -48,10 +49,10 @@ def write_json_atomic(path: Path, data: dict) -> None:
 
 
 def read_json(path: Path) -> dict | None:
-    """A JSON object read from an untrusted file, or None when missing or malformed."""
+    """A JSON object read from an untrusted file, or None when missing, malformed, too large or not a regular file."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = load_json_bounded(path, 1 << 20, "stamp")
+    except (InputLimitError, ValueError):
         return None
     return data if isinstance(data, dict) else None
 
