@@ -20,8 +20,8 @@ TESTS = Path(__file__).resolve().parents[1] / "tests"
 sys.path.insert(0, str(TESTS))
 sys.path.insert(0, str(TESTS.parent / "src"))
 
-from fuzz_cases import HostileServer, all_cases, build_shared
-from fuzz_harness import Ctx, Verdict, run_all
+from fuzz_cases import HostileServer, all_cases, build_shared  # noqa: E402  (after the path set-up)
+from fuzz_harness import Ctx, Verdict, run_all  # noqa: E402
 
 
 def select(cases, only):
@@ -41,7 +41,7 @@ def run_suite(root: Path, only: list[str] | None = None, jobs: int = 2, echo=pri
 
         def done(v: Verdict) -> None:
             status = "ok  " if v.ok else "FAIL"
-            echo(f"{status} {v.name:50s} exit {str(v.code):>4s} {v.seconds:6.1f} s {v.peak_mb:7.0f} MB {v.disk_mb:7.1f} MB disk"
+            echo(f"{status} {v.name:50s} exit {v.code!s:>4s} {v.seconds:6.1f} s {v.peak_mb:7.0f} MB {v.disk_mb:7.1f} MB disk"
                  + ("" if v.ok else f"  {'; '.join(v.problems)}"))
 
         return run_all(cases, ctx, jobs=jobs, on_done=done)

@@ -33,7 +33,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
+import contextlib
 
 REPO = Path(__file__).resolve().parents[1]
 MEMORY_CAP = 2 * 1000**3
@@ -63,7 +64,7 @@ class Case:
     env: dict[str, str] = field(default_factory=dict)
     timeout: float = 90.0
     signal_when: tuple[int, str, float] | None = None   # (signal, glob that must appear in the case folder, extra delay)
-    then: "Case | None" = None                 # a second run in the same folder (e.g. after a kill)
+    then: Case | None = None                 # a second run in the same folder (e.g. after a kill)
     parallel: int = 1                          # this many identical processes at once (each judged)
     program: tuple[str, ...] = ()              # run this instead of ``python -m samzoo`` (the oracle's own tests)
     forbidden: tuple[str, ...] = ()            # globs (in the case folder) that must match nothing afterwards
@@ -129,10 +130,8 @@ def _du(folder: Path) -> int:
     total = 0
     for dirpath, _dirs, files in os.walk(folder):
         for f in files:
-            try:
+            with contextlib.suppress(OSError):
                 total += os.lstat(os.path.join(dirpath, f)).st_blocks * 512
-            except OSError:
-                pass
     return total
 
 
@@ -165,9 +164,9 @@ def _run_process(folder: Path, case: Case, ctx: Ctx, index: int = 0) -> tuple[in
     killed: str | None = None
     sent = False
     last_disk = 0.0
-    status, rusage = 0, None
+    status, _rusage = 0, None
     while True:
-        pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
+        pid, status, _rusage = os.wait4(proc.pid, os.WNOHANG)
         if pid == proc.pid:
             break
         elapsed = time.monotonic() - start
@@ -191,10 +190,8 @@ def _run_process(folder: Path, case: Case, ctx: Ctx, index: int = 0) -> tuple[in
                 os.killpg(proc.pid, signal.SIGKILL)
         time.sleep(0.05)
     seconds = time.monotonic() - start
-    try:  # the process group may have left grandchildren behind (validation workers)
+    with contextlib.suppress(OSError):  # the process group may have left grandchildren behind (validation workers)
         os.killpg(proc.pid, signal.SIGKILL)
-    except OSError:
-        pass
     peak_disk = max(peak_disk, _du(folder))
     code = os.waitstatus_to_exitcode(status)
     output = out_path.read_text(errors="replace") + err_path.read_text(errors="replace")
@@ -232,9 +229,7 @@ def judge(case: Case, folder: Path, ctx: Ctx, run: tuple, before_siblings: set[s
     executed = sorted(p.name for p in markers.iterdir()) if markers.is_dir() else []
     if executed:
         problems.append(f"code executed: marker {executed[0]}")
-    for s in case.sentinels:
-        if os.path.lexists(s.replace("{case}", str(folder))):
-            problems.append(f"escape: {s} was written")
+    problems.extend(f"escape: {s} was written" for s in case.sentinels if os.path.lexists(s.replace("{case}", str(folder))))
     new = sorted(set(os.listdir(folder.parent.parent)) - before_siblings)
     if new:
         problems.append(f"escape: {new[0]} appeared next to the cases")
@@ -243,13 +238,10 @@ def judge(case: Case, folder: Path, ctx: Ctx, run: tuple, before_siblings: set[s
         if hits:
             problems.append(f"kept: {hits[0].relative_to(folder)} must not be stored")
     if code != 0:
-        for o in case.outputs:
-            if os.path.lexists(folder / o):
-                problems.append(f"partial output: {o} exists after a failed run")
+        problems.extend(f"partial output: {o} exists after a failed run" for o in case.outputs if os.path.lexists(folder / o))
     for dirpath, dirs, files in os.walk(folder):
-        for name in dirs + files:
-            if LEFTOVER.search(name):
-                problems.append(f"partial output: {os.path.relpath(os.path.join(dirpath, name), folder)} left behind")
+        problems.extend(f"partial output: {os.path.relpath(os.path.join(dirpath, name), folder)} left behind"
+                        for name in dirs + files if LEFTOVER.search(name))
     if case.words and case.words.lower() not in output.lower() and code is not None:
         problems.append(f"message: {case.words!r} not in the output")
     return problems

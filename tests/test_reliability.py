@@ -22,7 +22,7 @@ from samzoo.resolver.store import HashingFile
 from samzoo.resolver.transfer import TransferError, download
 
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+    f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=False)
 )
 
 
@@ -218,7 +218,8 @@ def test_atomic_write_failures_are_output_errors(tmp_path):
 ])
 def test_report_destinations_that_fail(tmp_path, args, env, code, words):
     (tmp_path / "p.zip").write_text("not a zip")
-    fill = lambda s: s.replace("{tmp}", str(tmp_path / "x.json" if s == "{tmp}" and args else tmp_path))
+    def fill(s):
+        return s.replace("{tmp}", str(tmp_path / "x.json" if s == "{tmp}" and args else tmp_path))
     if args:
         (tmp_path / "x.json").mkdir()
     proc = run_cli("validate", str(tmp_path / "p.zip"), *[fill(a) for a in args], env={k: fill(v) for k, v in env.items()})

@@ -6,6 +6,7 @@ A reader never sees a half-written file, and an interrupted write leaves at most
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from pathlib import Path
@@ -28,7 +29,5 @@ def write_text_atomic(path: Path, text: str) -> None:
     except OSError as e:
         raise OutputError(f"{path}: cannot write it ({e.strerror or type(e).__name__}); choose another place") from None
     finally:
-        try:
+        with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
