@@ -485,7 +485,7 @@ def fetch_cases(server: HostileServer) -> list[Case]:
     url = server.url
     ok = [f"{url}/ok/w.pt", h, server.ok_hash]
     return [
-        _f("sixteen-concurrent", ok, (0,), "encoder_path", parallel=16, timeout=180),
+        _f("sixteen-concurrent", ok, (0,), "encoder_path", parallel=16, timeout=600),
         _f("malicious-pickle-with-hash", [f"{url}/pickle/w.pt", h, server.pickle_hash], (1,), "loads safely",
            sentinels=(str(server.marker),), forbidden=("cache/weights/*/w.pt", "cache/unverified/*/w.pt")),
         _f("malicious-pickle-without-hash", [f"{url}/pickle/w.pt"], (1,), "loads safely",
