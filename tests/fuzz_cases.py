@@ -351,6 +351,7 @@ def report_cases() -> list[Case]:
 def _b(name: str, make_ckpt, codes=(2,), words=None, extra=(), timeout=120.0, **kw) -> Case:
     def setup(folder: Path, ctx: Ctx) -> None:
         (folder / "in").mkdir(exist_ok=True)
+        (folder / "out").mkdir(exist_ok=True)
         if make_ckpt:
             make_ckpt(folder, ctx)
     return Case(f"build/{name}", ["build", "vit_t_lm", "--checkpoint", "{case}/in/ckpt.pt", "-o", "{case}/out/p.zip", *extra],
