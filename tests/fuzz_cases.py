@@ -417,6 +417,8 @@ def build_cases() -> list[Case]:
             _copy_ckpt(folder, ctx)
             target = folder / sub
             target.parent.mkdir(parents=True, exist_ok=True)
+            if target.is_dir():
+                target.rmdir()
             if kind == "dir":
                 target.mkdir()
             else:
