@@ -439,8 +439,8 @@ def build_cases() -> list[Case]:
         return case
 
     return [
-        _b("checkpoint-missing", None, words="checkpoint"),
-        _b("checkpoint-is-a-folder", lambda f, c: (f / "in/ckpt.pt").mkdir(), words="checkpoint"),
+        _b("checkpoint-missing", None, words="no such file"),
+        _b("checkpoint-is-a-folder", lambda f, c: (f / "in/ckpt.pt").mkdir(), words="is a folder"),
         _b("checkpoint-empty", _ckpt_bytes(b""), words="checkpoint"),
         _b("checkpoint-garbage", _ckpt_bytes(os.urandom(4096)), words="checkpoint"),
         _b("checkpoint-text", _ckpt_bytes(b"model_state: 1\n"), words="checkpoint"),

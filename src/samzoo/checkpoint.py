@@ -63,6 +63,8 @@ def infer_encoder(state_dict: Mapping[str, Any], source: str = "checkpoint") -> 
 
 
 def _torch_load(path: Path) -> Any:
+    if path.is_dir():
+        raise CheckpointError(f"{path}: is a folder, not a checkpoint file; pass the .pt file")
     if not path.is_file():
         raise CheckpointError(f"{path}: no such file; check the path")
     try:
