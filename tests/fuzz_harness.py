@@ -239,7 +239,8 @@ def judge(case: Case, folder: Path, ctx: Ctx, run: tuple, before_siblings: set[s
             problems.append(f"kept: {hits[0].relative_to(folder)} must not be stored")
     if code != 0:
         problems.extend(f"partial output: {o} exists after a failed run" for o in case.outputs if os.path.lexists(folder / o))
-    for dirpath, dirs, files in os.walk(folder):
+    killed_on_purpose = all(c < 0 for c in case.codes)  # SIGKILL cannot clean up: its follow-up run must
+    for dirpath, dirs, files in ([] if killed_on_purpose else os.walk(folder)):
         problems.extend(f"partial output: {os.path.relpath(os.path.join(dirpath, name), folder)} left behind"
                         for name in dirs + files if LEFTOVER.search(name))
     said = output.replace(str(folder), "<case>").lower()  # the words must be the message's, not the case's path
