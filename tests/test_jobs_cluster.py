@@ -204,7 +204,7 @@ def _kill_one_worker_soon(psutil) -> None:
 
     def kill():
         time.sleep(3)
-        workers = [p for p in psutil.Process().children(recursive=True) if "spawn_main" in " ".join(p.cmdline())]
+        workers = [p for p in psutil.Process().children(recursive=False) if "spawn_main" in " ".join(p.cmdline())]
         assert len(workers) == 2, workers
         os.kill(workers[0].pid, signal.SIGKILL)
 
