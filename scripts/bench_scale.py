@@ -56,9 +56,8 @@ def _start_cluster(work: Path) -> tuple[str, list[subprocess.Popen]]:
     procs = [subprocess.Popen([*dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
                               env=env, stdout=subprocess.DEVNULL, stderr=(work / "scheduler.log").open("wb"))]
     time.sleep(2)
-    for i in range(2):
-        procs.append(subprocess.Popen([*dask, "worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-dashboard"],
-                                      env=env, stdout=subprocess.DEVNULL, stderr=(work / f"worker{i}.log").open("wb")))
+    worker = [*dask, "worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-dashboard"]
+    procs += [subprocess.Popen(worker, env=env, stdout=subprocess.DEVNULL, stderr=(work / f"worker{i}.log").open("wb")) for i in range(2)]
     with Client(address, timeout=60, set_as_default=False) as client:
         client.wait_for_workers(2, timeout=180)
     return address, procs

@@ -25,7 +25,8 @@ import os
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 from .atomic import write_text_atomic
 from .catalog import Catalog, dump_spec, load_catalog
@@ -60,7 +61,7 @@ class Entry:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Entry":
+    def from_dict(cls, data: dict[str, Any]) -> Entry:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         if known.get("package_stat") is not None:
             known["package_stat"] = tuple(known["package_stat"])

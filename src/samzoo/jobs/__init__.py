@@ -22,7 +22,8 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 from ..errors import ArgumentError, SamzooError
 
@@ -59,7 +60,7 @@ class Placement:
     resources: tuple[tuple[str, float], ...] = ()
 
     @classmethod
-    def of(cls, jobs: int = 1, scheduler: str | None = None, resources: Mapping[str, float] | None = None) -> "Placement":
+    def of(cls, jobs: int = 1, scheduler: str | None = None, resources: Mapping[str, float] | None = None) -> Placement:
         """Check the arguments (:class:`~samzoo.errors.ArgumentError` names the bad one)."""
         if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
             raise ArgumentError("jobs", f"{jobs!r} is not a number of worker processes: use 1 or more")

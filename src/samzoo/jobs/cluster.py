@@ -20,7 +20,8 @@ import re
 import signal
 import uuid
 from collections import deque
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 from . import JobsError, Outcome, Placement, describe_error
 from .worker import call

@@ -9,7 +9,8 @@ of a cluster the caller brought (``scheduler=``) it changes nothing.
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 _prepared = False
 
