@@ -36,7 +36,7 @@ def _free_port() -> int:
 
 
 def _build_packages(folder: Path, count: int) -> None:
-    from samzoo.build import build_package
+    from samzoo.builder import build_package
     from samzoo.models import save_random_checkpoint
 
     folder.mkdir(parents=True)
