@@ -20,7 +20,9 @@ scikit-image picture.
 * ``"wrong_hash"``: the weight file is changed after its sha256 was recorded;
 * ``"ignores_image"``: the architecture (without the cache) encodes a constant image instead of its input;
 * ``"raises"``: the architecture's constructor raises;
-* ``"fixed_cache"``: micro-sam's architecture without the embedding cache (recomputes per image).
+* ``"fixed_cache"``: micro-sam's architecture without the embedding cache (recomputes per image);
+* ``"kills_its_process"``: the architecture's constructor kills the process it runs in (SIGKILL), as
+  the system does to a process out of memory: validate it only in a worker process.
 """
 
 from __future__ import annotations
@@ -153,7 +155,7 @@ class PredictorAdaptor(nn.Module):
         return masks.to(dtype=torch.uint8), scores, embeddings
 '''
 
-VARIANTS = ("good", "broken_test_output", "wrong_hash", "ignores_image", "raises", "fixed_cache")
+VARIANTS = ("good", "broken_test_output", "wrong_hash", "ignores_image", "raises", "fixed_cache", "kills_its_process")
 
 
 def adaptor_source(variant: str = "good") -> str:
@@ -163,6 +165,8 @@ def adaptor_source(variant: str = "good") -> str:
         src = adaptor_source("fixed_cache").replace("#@IMAGE@", "image_float = torch.full_like(image_float, 128.0)  # ignores its input")
     elif variant == "raises":
         src = src.replace("#@INIT@", 'raise RuntimeError("this architecture is broken on purpose")')
+    elif variant == "kills_its_process":
+        src = src.replace("#@INIT@", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)")
     elif variant == "fixed_cache":
         src = src.replace("if self.sam.is_image_set and embeddings is None:", "if False:")
         src = src.replace("elif not self.sam.is_image_set:", "else:")
@@ -266,7 +270,8 @@ def write_micro_sam_package(
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         arch = tmp / "predictor_adaptor.py"
-        arch.write_text(adaptor_source("good" if variant == "raises" else variant))
+        late = variant in ("raises", "kills_its_process")  # the test outputs come from the good architecture
+        arch.write_text(adaptor_source("good" if late else variant))
         weights = tmp / Path(checkpoint).name
         shutil.copyfile(checkpoint, weights)
 
@@ -286,8 +291,8 @@ def write_micro_sam_package(
         for name, arr in {"input": input_, **prompts, "mask": masks, "scores": scores, "embeddings": embeddings}.items():
             paths[name] = tmp / f"{name}.npy"
             np.save(paths[name], arr)
-        if variant == "raises":
-            arch.write_text(adaptor_source("raises"))
+        if late:
+            arch.write_text(adaptor_source(variant))
 
         env = tmp / "environment.yaml"
         env.write_text(

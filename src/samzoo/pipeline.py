@@ -10,8 +10,9 @@ if asked, and writes into ``out_dir``:
   reads as a catalog source (``samzoo fetch out_dir/collection.json#ID``, see :mod:`samzoo.collection`);
 * ``report.json``, ``report.md``, ``report.html``: the validation report of the whole set.
 
-Models run in ``jobs`` parallel processes; one failing model never stops the
-others. An entry whose inputs (checkpoint files by size and mtime, the model's
+Models run through samzoo's job runner (:mod:`samzoo.jobs`): in this process, in ``jobs``
+local worker processes, or on the Dask cluster at ``scheduler``; one failing model, or one
+worker process that dies, never stops the others. An entry whose inputs (checkpoint files by size and mtime, the model's
 spec, samzoo's version, the options) and package file did not change since the
 last run is kept as it is, without building or validating again.
 """
@@ -22,16 +23,16 @@ import hashlib
 import json
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from .atomic import write_text_atomic
 from .catalog import Catalog, dump_spec, load_catalog
 from .collection import INDEX_NAME, INDEX_TYPE, read_collection
 from .errors import SamzooError
+from .jobs import Outcome, Placement, run_jobs
 
 REPORT_NAMES = ("report.json", "report.md", "report.html")
 CHECKPOINT_SUFFIXES = (".pt", ".pth")
@@ -78,7 +79,6 @@ class Task:
     from_catalog: bool
     validate: bool
     device: str
-    threads: int
     previous: dict[str, Any] | None
 
 
@@ -150,9 +150,6 @@ def _task_fingerprint(task: Task, catalog: Catalog) -> str:
 
 
 def _run_task(task: Task, start: float) -> Entry:
-    import torch
-
-    torch.set_num_threads(task.threads)
     catalog = load_catalog()
     task = _inputs(task, catalog)
     inputs = _task_fingerprint(task, catalog)
@@ -250,31 +247,36 @@ def write_reports(out_dir: Path, entries: list[Entry]) -> list[Path]:
     return [write_report(reports, out_dir / name) for name in REPORT_NAMES]
 
 
-def _worker_context():
-    """``fork`` where it exists, with the heavy modules imported first (workers start in ms, not seconds);
-    ``spawn`` elsewhere. The parent has run no torch computation, so forking is safe."""
-    import multiprocessing
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    import warnings
-
-    import bioimageio.core  # noqa: F401
-    import torch  # noqa: F401
-
-    from . import builder, validate  # noqa: F401
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import mobile_sam  # noqa: F401  (vit_t; imports timm)
-    return multiprocessing.get_context("fork")
-
-
 def select_models(catalog: Catalog, models: list[str] | None) -> list[str]:
     """Model types to build: the given names (any catalog name) or every current model."""
     if not models:
         return [s.model_type for s in catalog.current()]
     return list(dict.fromkeys(catalog.lookup(m).model_type for m in models))
+
+
+def _make_tasks(selected: list[str], out: Path, checkpoints: str | Path | None, from_catalog: bool,
+                validate: bool, device: str, previous: dict[str, dict[str, Any]]) -> tuple[list[Task], list[Entry]]:
+    """One task per selected model, and an ``error`` entry for each model without a checkpoint."""
+    tasks: list[Task] = []
+    missing: list[Entry] = []
+    for model_type in selected:
+        checkpoint = decoder = None
+        if checkpoints is not None:
+            try:
+                enc, dec = find_checkpoint(Path(checkpoints), model_type)
+            except SamzooError as e:
+                missing.append(Entry(model_type, status="error", message=str(e)))
+                continue
+            checkpoint, decoder = str(enc.absolute()), (str(dec.absolute()) if dec else None)
+        tasks.append(Task(model_type, str(out.absolute()), checkpoint, decoder, from_catalog, validate, device, previous.get(model_type)))
+    return tasks, missing
+
+
+def _entry_of(outcome: Outcome, task: Task) -> Entry:
+    """The task's entry; a job that did not return (its worker process died) is an ``error`` entry saying why."""
+    if outcome.ok:
+        return outcome.value
+    return Entry(task.model_type, status="error", message=outcome.error or "the build did not finish")
 
 
 def build_all(
@@ -287,36 +289,26 @@ def build_all(
     jobs: int = 1,
     device: str = "cpu",
     on_event: Callable[[str, Entry | str], None] | None = None,
+    scheduler: str | None = None,
+    resources: Mapping[str, float] | None = None,
 ) -> list[Entry]:
     """Build every selected model into ``out_dir``; returns one :class:`Entry` per model.
 
     Give exactly one of ``checkpoints`` (a folder with ``<model_type>.pt``) and ``from_catalog``
-    (fetch the published weights through the resolver). ``on_event("start", model_type)`` and
-    ``on_event("done", entry)`` report progress.
+    (fetch the published weights through the resolver). ``jobs`` local worker processes, or the
+    Dask cluster at ``scheduler`` (whose workers must see ``out_dir`` and the checkpoints at the
+    same paths), with ``resources`` per model (e.g. ``{"GPU": 1}``): see :mod:`samzoo.jobs`.
+    ``on_event("start", model_type)`` and ``on_event("done", entry)`` report progress.
     """
     if (checkpoints is None) == (not from_catalog):
         raise SamzooError("give exactly one weight source: --checkpoints DIR or --from-catalog")
-    if jobs < 1:
-        raise SamzooError(f"--jobs must be at least 1, got {jobs}")
+    placement = Placement.of(jobs, scheduler, resources)
     catalog = load_catalog()
     selected = select_models(catalog, models)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     previous = read_index(out)
-    threads = max(1, (os.cpu_count() or 1) // min(jobs, len(selected) or 1))
-    tasks: list[Task] = []
-    entries: list[Entry] = []
-    for model_type in selected:
-        checkpoint = decoder = None
-        if checkpoints is not None:
-            try:
-                enc, dec = find_checkpoint(Path(checkpoints), model_type)
-            except SamzooError as e:
-                entries.append(Entry(model_type, status="error", message=str(e)))
-                continue
-            checkpoint, decoder = str(enc), (str(dec) if dec else None)
-        tasks.append(Task(model_type, str(out), checkpoint, decoder, from_catalog, validate, device, threads, previous.get(model_type)))
-
+    tasks, entries = _make_tasks(selected, out, checkpoints, from_catalog, validate, device, previous)
     others = [Entry.from_dict(p) for m, p in previous.items() if m not in selected]  # kept in the index
 
     def done(entry: Entry) -> None:
@@ -336,26 +328,11 @@ def build_all(
             pending.append(task)
         else:
             done(kept)
-    tasks = pending
-    if jobs == 1 or len(tasks) <= 1:
-        for task in tasks:
-            if on_event:
-                on_event("start", task.model_type)
-            done(run_task(task))
-    else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=_worker_context()) as pool:
-            futures = {}
-            for task in tasks:
-                if on_event:
-                    on_event("start", task.model_type)
-                futures[pool.submit(run_task, task)] = task
-            for future in as_completed(futures):
-                task = futures[future]
-                try:
-                    entry = future.result()
-                except Exception as e:  # the worker process died (e.g. out of memory)
-                    entry = Entry(task.model_type, status="error", message=f"worker died: {type(e).__name__}: {e}"[:300])
-                done(entry)
+    run_jobs(
+        run_task, [(t,) for t in pending], placement,
+        on_start=(lambda i: on_event("start", pending[i].model_type)) if on_event else None,
+        on_done=lambda outcome: done(_entry_of(outcome, pending[outcome.index])),
+    )
     write_index(out, entries + others)
     write_reports(out, entries)
     order = {m: i for i, m in enumerate(selected)}

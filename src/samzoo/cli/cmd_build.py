@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._jobs import add_job_arguments, job_kwargs
 from ._output import print_json
 
 
@@ -30,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     whole.add_argument("--checkpoints", metavar="DIR", help="with --all: take <model_type>.pt (and <model_type>_decoder.pt) from DIR")
     whole.add_argument("--from-catalog", action="store_true", help="with --all: fetch the published weights through the resolver")
     whole.add_argument("--validate", action="store_true", help="with --all: validate every package (samzoo validate)")
-    whole.add_argument("--jobs", type=int, default=1, help="with --all: models built in parallel processes (default 1)")
+    add_job_arguments(whole, "with --all: build this many models")
     whole.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"), help="with --validate: inference device")
     p.set_defaults(func=cmd_build)
 
@@ -85,7 +86,7 @@ def cmd_build_all(args: argparse.Namespace) -> int:
 
     entries = build_all(
         args.output, models=args.models, checkpoints=args.checkpoints, from_catalog=args.from_catalog,
-        validate=args.validate, jobs=args.jobs, device=args.device, on_event=progress,
+        validate=args.validate, device=args.device, on_event=progress, **job_kwargs(args),
     )
     if args.json:
         print_json([{k: v for k, v in e.to_dict().items() if k != "validation"} for e in entries])

@@ -7,6 +7,7 @@ import os
 import sys
 
 from ..errors import OutputError, SamzooError
+from ._jobs import add_job_arguments, job_kwargs
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="package zip, package folder, rdf.yaml, or a folder of packages")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N, or auto (cuda when available)")
-    p.add_argument("--jobs", "-j", type=int, default=1, help="validate this many packages in parallel processes")
+    add_job_arguments(p, "validate this many packages")
     p.add_argument("--report", action="append", default=[], metavar="PATH",
                    help="write a report; the suffix picks the format: .json, .md or .html (repeatable)")
     p.add_argument("--quick", action="store_true", help="skip the one encoder pass (sam_image_only, sam_two_images); all other checks run")
@@ -44,10 +45,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise SamzooError(f"--jobs {args.jobs}: use a number >= 1")
     reports_to = [check_report_path(p) for p in args.report]
-    device = resolve_device(args.device)
+    device = args.device if args.scheduler else resolve_device(args.device)  # a cluster's workers resolve it
     sources = expand_sources(args.sources)
     progress = _progress if sys.stderr.isatty() else None
-    reports = validate_many(sources, device=device, quick=args.quick, jobs=args.jobs, on_done=progress)
+    reports = validate_many(sources, device=device, quick=args.quick, on_done=progress, **job_kwargs(args))
     if args.json:
         sys.stdout.write(to_json(reports))
     else:

@@ -13,7 +13,8 @@ The validator never imports ``samzoo.builder``; it works on any package
 from __future__ import annotations
 
 from .result import CHECK_NAMES, CheckResult, PackageReport, Status
-from .runner import validate_many, validate_package
+from .many import validate_many
+from .runner import validate_package
 from .source import expand_sources
 
 __all__ = [

@@ -1,17 +1,14 @@
-"""Run every check on a package (:func:`validate_package`) or on many, in parallel processes (:func:`validate_many`)."""
+"""Run every check on one package: :func:`validate_package` (many packages: :mod:`samzoo.validate.many`)."""
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import json
-import multiprocessing
-import os
 import tempfile
 import time
 import warnings
 from pathlib import Path
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 
 from ..untrusted import InputLimitError, read_bytes_bounded
 from .checks_format import check_files, check_format, read_rdf
@@ -51,7 +48,9 @@ class _Checks:
 
 
 def _quiet_libraries() -> None:
-    """Keep bioimageio's loguru output and third-party warnings off the user's terminal."""
+    """Keep bioimageio's loguru output and third-party warnings off the user's terminal.
+
+    Called inside ``warnings.catch_warnings()``: the caller's warning filters are restored afterwards."""
     try:
         from loguru import logger
 
@@ -104,7 +103,12 @@ def validate_package(source: str | Path, device: str = "cpu", quick: bool = Fals
     ``quick`` skips the one SAM encoder pass (``sam_image_only``, ``sam_two_images``).
     """
     device = resolve_device(device)
-    _quiet_libraries()
+    with warnings.catch_warnings():
+        _quiet_libraries()
+        return _validate(source, device, quick)
+
+
+def _validate(source: str | Path, device: str, quick: bool) -> PackageReport:
     start = time.perf_counter()
     checks = _Checks()
     meta: dict = {}
@@ -200,86 +204,9 @@ def _plus(result: CheckResult, seconds: float) -> CheckResult:
     return CheckResult(result.name, result.status, result.message, round(result.seconds + seconds, 3))
 
 
-# --- many packages -------------------------------------------------------------------------------
-
-
 def crashed_report(source: str, message: str, device: str = "cpu", quick: bool = False) -> PackageReport:
-    """The report of a package whose validation did not finish (its worker died)."""
+    """The report of a package whose validation did not finish (e.g. its worker process died)."""
     checks = _Checks()
     checks.results["source"] = CheckResult("source", "failed", message)
     checks.skip_rest("validation did not finish (see source)")
     return PackageReport(source=source, checks=checks.ordered(), device=device, quick=quick)
-
-
-def _worker(source: str, device: str, quick: bool, out_path: str, threads: int) -> None:
-    """Child process: validate one package and write its report as JSON to ``out_path``."""
-    import torch
-
-    from ..allocator import keep_freed_memory
-
-    keep_freed_memory()  # a process of our own: see samzoo.allocator
-    torch.set_num_threads(max(1, threads))
-    report = validate_package(source, device=device, quick=quick)
-    tmp = out_path + ".tmp"
-    Path(tmp).write_text(json.dumps(report.to_dict(with_cover=True)), encoding="utf-8")
-    os.replace(tmp, out_path)
-
-
-def validate_many(
-    sources: Iterable[str | Path],
-    device: str = "cpu",
-    quick: bool = False,
-    jobs: int = 1,
-    on_done: Callable[[PackageReport, int, int], None] | None = None,
-) -> list[PackageReport]:
-    """Validate every source; with ``jobs`` > 1 in that many parallel processes.
-
-    One broken package never stops the others; a worker that dies is a failed package. Reports come
-    back in the order of ``sources``; ``on_done(report, done, total)`` is called as each finishes.
-    """
-    sources = [str(s) for s in sources]
-    device = resolve_device(device)
-    total = len(sources)
-    reports: list[PackageReport | None] = [None] * total
-    if jobs <= 1 or total <= 1:
-        for i, s in enumerate(sources):
-            try:
-                reports[i] = validate_package(s, device=device, quick=quick)
-            except Exception as e:  # defensive: validate_package reports problems as checks
-                reports[i] = crashed_report(s, f"validation crashed: {type(e).__name__}: {one_line(e, 200)}", device, quick)
-            if on_done:
-                on_done(reports[i], i + 1, total)
-        return reports  # type: ignore[return-value]
-    return _validate_parallel(sources, device, quick, jobs, on_done)
-
-
-def _validate_parallel(sources, device, quick, jobs, on_done) -> list[PackageReport]:
-    ctx = multiprocessing.get_context("spawn")
-    total = len(sources)
-    threads = max(1, (os.cpu_count() or 1) // jobs)
-    reports: list[PackageReport | None] = [None] * total
-    pending = list(range(total))
-    running: dict[int, tuple] = {}
-    done = 0
-    with tempfile.TemporaryDirectory(prefix="samzoo-validate-jobs-") as tmp:
-        while pending or running:
-            while pending and len(running) < jobs:
-                i = pending.pop(0)
-                out = os.path.join(tmp, f"{i}.json")
-                p = ctx.Process(target=_worker, args=(sources[i], device, quick, out, threads), daemon=True)
-                p.start()
-                running[i] = (p, out)
-            time.sleep(0.05)
-            for i, (p, out) in list(running.items()):
-                if p.is_alive():
-                    continue
-                p.join()
-                del running[i]
-                if p.exitcode == 0 and os.path.exists(out):
-                    reports[i] = PackageReport.from_dict(json.loads(Path(out).read_text(encoding="utf-8")))
-                else:
-                    reports[i] = crashed_report(sources[i], f"the validation worker died (exit code {p.exitcode}) while checking this package", device, quick)
-                done += 1
-                if on_done:
-                    on_done(reports[i], done, total)
-    return reports  # type: ignore[return-value]

@@ -1,0 +1,69 @@
+"""Validate many packages through samzoo's job runner: in this process, local worker processes or a Dask cluster."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+from collections.abc import Callable, Iterable, Mapping
+
+from ..errors import SamzooError
+from ..jobs import Outcome, Placement, describe_error, run_jobs
+from .result import PackageReport
+from .runner import crashed_report, validate_package
+from .session import resolve_device
+
+
+def validate_job(source: str, device: str, quick: bool, path: str | None = None) -> PackageReport:
+    """One package's report, on whatever worker runs it; never raises (a device it lacks is a failed package).
+
+    ``path``: where the worker finds ``source`` when that differs (an absolute path for another machine)."""
+    try:
+        report = validate_package(path or source, device=device, quick=quick)
+        return replace(report, source=source) if path else report
+    except SamzooError as e:
+        return crashed_report(source, str(e), device, quick)
+    except Exception as e:  # defensive: validate_package reports problems as checks
+        return crashed_report(source, f"validation crashed: {describe_error(e)}", device, quick)
+
+
+def validate_many(
+    sources: Iterable[str | Path],
+    device: str = "cpu",
+    quick: bool = False,
+    jobs: int = 1,
+    on_done: Callable[[PackageReport, int, int], None] | None = None,
+    *,
+    scheduler: str | None = None,
+    resources: Mapping[str, float] | None = None,
+) -> list[PackageReport]:
+    """Validate every source; reports come back in the order of ``sources``.
+
+    ``jobs`` > 1: that many local worker processes; ``scheduler``: the Dask cluster at that address
+    (package paths must be valid on its workers: a shared file system); ``resources``: what each
+    validation needs of a worker, e.g. ``{"GPU": 1}`` with ``device="cuda"``. With a scheduler the
+    device is resolved on each worker. One broken package never stops the others; a worker that
+    dies is a failed package whose ``source`` check says why. ``on_done(report, done, total)`` is
+    called as each finishes.
+    """
+    placement = Placement.of(jobs, scheduler, resources)
+    sources = [str(s) for s in sources]
+    if placement.scheduler is None:
+        device = resolve_device(device)
+    reports: list[PackageReport | None] = [None] * len(sources)
+
+    def finished(outcome: Outcome) -> None:
+        reports[outcome.index] = _report(outcome, sources[outcome.index], device, quick)
+        if on_done:
+            on_done(reports[outcome.index], sum(r is not None for r in reports), len(sources))
+
+    # a cluster's workers run in other folders, maybe on other machines: they get absolute paths
+    calls = [(s, device, quick, os.path.abspath(s) if placement.scheduler else None) for s in sources]
+    run_jobs(validate_job, calls, placement, on_done=finished)
+    return reports  # type: ignore[return-value]
+
+
+def _report(outcome: Outcome, source: str, device: str, quick: bool) -> PackageReport:
+    if outcome.ok:
+        return outcome.value
+    return crashed_report(source, outcome.error or "the validation did not finish", device, quick)

@@ -1,0 +1,21 @@
+"""Job functions for the runner's tests: module-level, so that Dask worker processes can import them."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+
+def fails_or_warns(i: int) -> int:
+    """Raises for 1; warns and changes the warning filters otherwise (what validation does)."""
+    warnings.simplefilter("ignore")
+    if i == 1:
+        raise RuntimeError("job 1 is broken on purpose\nsecond line")
+    return i * 10
+
+
+def worker_identity() -> tuple[int, str | None]:
+    """The worker process's pid and the name of the Dask worker running this job."""
+    from distributed import get_worker
+
+    return os.getpid(), get_worker().name
