@@ -44,7 +44,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise SamzooError(f"--jobs {args.jobs}: use a number >= 1")
+    from ..validate.core_releases import check_core_versions
+    from ..validate.runner import check_catalog_dir
+
     reports_to = [check_report_path(p) for p in args.report]
+    check_core_versions(args.core_versions)
+    check_catalog_dir(args.catalog)
     device = resolve_device(args.device)
     sources = expand_sources(args.sources)
     progress = _progress if sys.stderr.isatty() else None
@@ -69,6 +74,6 @@ def _print_text(reports) -> None:
             print(f"  {c.status:8} {c.name:15} {c.message}")
         for c in r.cores:
             env = "environment installed" if c.installed else "cached environment"
-            print(f"  {c.status:8} core {c.core:10} {c.message} ({c.seconds:.1f} s, {env})")
+            print(f"  {c.status:8} core {c.core:10} {c.message} (test {c.seconds:.1f} s; {env}{f' in {c.install_seconds:.1f} s' if c.installed else ''})")
     passed = sum(r.passed for r in reports)
     print(f"{passed} passed, {len(reports) - passed} failed")

@@ -7,8 +7,9 @@
 * no dependency the architecture does not need (directly or through a module it
   imports): warning; conda names that cannot be mapped to PyPI: warning.
 
-Imports guarded by ``try``/``except ImportError`` are optional: not required,
-but they make the dependency that provides them needed.
+Imports guarded by ``try``/``except ImportError`` (and their fallbacks in the
+``except`` block) are optional: not required, but they make the dependency that
+provides them needed.
 """
 
 from __future__ import annotations
@@ -65,7 +66,9 @@ def imported_modules(source: str) -> tuple[set[str], set[str]]:
                           for h in node.handlers)
             for stmt in node.body:
                 visit(stmt, guarded or catches)
-            for part in (*node.handlers, *node.orelse, *node.finalbody):
+            for handler in node.handlers:  # the fallback of an import guard is an alternative, not a must
+                visit(handler, guarded or catches)
+            for part in (*node.orelse, *node.finalbody):
                 visit(part, guarded)
         else:
             for child in ast.iter_child_nodes(node):
@@ -100,6 +103,14 @@ def _providers(module: str) -> set[str]:
     return names
 
 
+def _brought_by_conda(env) -> set[str]:
+    """Names added for conda packages' own run-time dependencies (not written in the file)."""
+    from .environment_file import CONDA_BRINGS
+
+    return {_dist_name(r)[0] for reqs in CONDA_BRINGS.values() for r in reqs} - {
+        _dist_name(r)[0] for r in env.requirements if r not in {x for v in CONDA_BRINGS.values() for x in v}}
+
+
 def check_environment(rdf: dict[str, Any], root: Path) -> CheckResult:
     arch = architecture_path(rdf, root)
     if arch is None:
@@ -130,7 +141,7 @@ def check_environment(rdf: dict[str, Any], root: Path) -> CheckResult:
     unbounded = sorted(n for n, b in deps.items() if not b)
     if unbounded:
         warnings.append(f"no lower bound for {', '.join(unbounded)}")
-    unneeded = sorted(set(deps) - used)
+    unneeded = sorted(set(deps) - used - _brought_by_conda(env))
     if unneeded:
         warnings.append(f"{', '.join(unneeded)} not needed by {arch.name}")
     if env.unmapped:

@@ -108,10 +108,12 @@ def env_key(requirements: Sequence[str], python: str, options: Sequence[str]) ->
 
 
 def _last_words(text: str) -> str:
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith(("hint:", "help:"))]
-    errors = [ln for ln in lines if "error" in ln.lower() or "not found" in ln.lower() or "no solution" in ln.lower()]
-    picked = (errors or lines or ["no output"])[-2:]
-    return " / ".join(" ".join(p.split()) for p in picked)[:300]
+    """The installer's error in one line: its first ``error:`` line and its last cause."""
+    lines = [" ".join(ln.split()) for ln in text.splitlines() if ln.strip()]
+    first = next((ln for ln in lines if ln.lower().startswith(("error", "×"))), None)
+    causes = [ln for ln in lines if any(w in ln.lower() for w in ("fatal:", "cause:", "not found", "because", "no solution", "unsatisfiable"))]
+    picked = [p for p in dict.fromkeys([first, *(causes[-1:])]) if p] or lines[-2:] or ["no output"]
+    return " / ".join(picked)[:300]
 
 
 def _run(cmd: list[str], what: str) -> None:

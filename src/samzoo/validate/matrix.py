@@ -27,12 +27,11 @@ from .core_releases import KNOWN_RELEASES, core_requirements
 from .environment_file import EnvRequirements
 from .envs import EnvBuildError, ensure_env
 from .result import CoreResult, one_line
+from .session import explain_load_error
 
 SCRIPT = Path(__file__).with_name("zoo_test_script.py")
 #: how long one release's test may run
 TEST_TIMEOUT_S = 1800
-#: bioimageio.core calls ``load_state_dict(state, strict=...)`` from this release on
-STRICT_SINCE = "0.10.3"
 
 
 def _python_for(env: EnvRequirements) -> str | None:
@@ -56,10 +55,9 @@ def explain(details: list[dict[str, Any]], spec: str | None, format_version: str
         return "the test failed without details"
     errors = [(d, e) for d in failed for e in d.get("errors") or []]
     for _, e in errors:
-        if "unexpected keyword argument 'strict'" in e.get("msg", "") + " ".join(e.get("causes") or []):
-            return (f"the architecture's load_state_dict() does not accept 'strict' (bioimageio.core >= {STRICT_SINCE} "
-                    "calls load_state_dict(state, strict=...)); give it a 'strict: bool = True' parameter "
-                    "(micro-sam's PredictorAdaptor lacks it)")
+        cause = explain_load_error(e.get("msg", "") + " " + " ".join(e.get("causes") or []))
+        if cause:
+            return cause
     d0 = failed[0]
     name = str(d0.get("name", ""))
     if "format validation" in name:

@@ -104,7 +104,7 @@ def validate_package(
     """
     device = resolve_device(device)
     cores = check_core_versions(core_versions)
-    catalog_dir = _check_catalog_dir(catalog)
+    catalog_dir = check_catalog_dir(catalog)
     _quiet_libraries()
     start = time.perf_counter()
     checks = _Checks()
@@ -126,7 +126,7 @@ def validate_package(
     )
 
 
-def _check_catalog_dir(catalog: str | Path | None) -> Path | None:
+def check_catalog_dir(catalog: str | Path | None) -> Path | None:
     if catalog is None:
         return None
     path = Path(catalog).expanduser()
@@ -290,7 +290,7 @@ def validate_many(
     """
     sources = [str(s) for s in sources]
     device = resolve_device(device)
-    options = dict(quick=quick, core_versions=check_core_versions(core_versions), catalog=_check_catalog_dir(catalog))
+    options = dict(quick=quick, core_versions=check_core_versions(core_versions), catalog=check_catalog_dir(catalog))
     total = len(sources)
     reports: list[PackageReport | None] = [None] * total
     if jobs <= 1 or total <= 1:
