@@ -110,14 +110,15 @@ def check_release(source: str, sha256: str | None, env_reqs: EnvRequirements, co
         env = ensure_env(requirements, python=_python_for(env_reqs))
     except EnvBuildError as e:
         return CoreResult(core, "failed", f"the environment could not be built: {one_line(e, 260)}",
-                          install_seconds=round(time.perf_counter() - start, 3), unmapped=env_reqs.unmapped)
+                          install_seconds=round(time.perf_counter() - start, 3), unmapped=env_reqs.unmapped,
+                          requirements=requirements)
     install = env.seconds if env.installed else 0.0
     test_start = time.perf_counter()
     summary = _run_script(env.python, source, sha256)
     seconds = round(time.perf_counter() - test_start, 3)
     spec = summary.get("spec") or KNOWN_RELEASES.get(core)
     common = dict(seconds=seconds, install_seconds=round(install, 3), installed=env.installed, env=env.key,
-                  spec=spec, unmapped=env_reqs.unmapped)
+                  spec=spec, unmapped=env_reqs.unmapped, requirements=env.requirements)
     if summary.get("core") not in (None, core):
         return CoreResult(core, "failed", f"the environment has bioimageio.core {summary.get('core')}, not {core}", **common)
     if zoo_passed(summary):

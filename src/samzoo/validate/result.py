@@ -43,14 +43,16 @@ class CoreResult:
     env: str = ""
     spec: str | None = None
     unmapped: tuple[str, ...] = ()
+    #: what the environment was built from: the package's dependencies plus the release's own
+    requirements: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "seconds": round(self.seconds, 3), "install_seconds": round(self.install_seconds, 3),
-                "unmapped": list(self.unmapped)}
+                "unmapped": list(self.unmapped), "requirements": list(self.requirements)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "CoreResult":
-        return cls(**{**data, "unmapped": tuple(data.get("unmapped") or ())})
+        return cls(**{**data, "unmapped": tuple(data.get("unmapped") or ()), "requirements": tuple(data.get("requirements") or ())})
 
 
 @dataclass(frozen=True)
