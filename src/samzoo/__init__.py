@@ -1,8 +1,8 @@
 """samzoo: catalog, build, validate and load the Segment Anything for Microscopy models of the BioImage.IO Model Zoo.
 
 Modules: ``catalog`` (model specs and names), ``recommend`` (which model to use),
-``build`` (checkpoint -> zoo package), ``validate`` (check any SAM package),
-``resolve`` (load a model by name through a verified cache), ``pipeline``
+``builder`` (checkpoint -> zoo package), ``validate`` (check any SAM package),
+``resolver`` (load a model by name through a verified cache), ``pipeline``
 (build and validate the whole catalog), ``cli``.
 
 Heavy modules (torch, bioimageio) are imported only when first used::
@@ -20,13 +20,24 @@ from typing import Any
 from .catalog import Catalog, ModelRef, ModelSpec, load_catalog
 from .errors import SamzooError, SpecError, UnknownModelError
 
-__version__ = "0.1.0"
+
+def _version() -> str:
+    """samzoo's version, from the installed package's metadata (pyproject.toml is its one home)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("samzoo")
+    except PackageNotFoundError:  # a source tree on sys.path without installing it
+        return "0+unknown"
+
+
+__version__ = _version()
 
 _LAZY = {
-    "resolve": ("samzoo.resolve", None),  # the package itself is callable: samzoo.resolve(name)
-    "load_sam": ("samzoo.resolve", "load_sam"),
-    "load_predictor": ("samzoo.resolve", "load_predictor"),
-    "build_package": ("samzoo.build", "build_package"),
+    "resolve": ("samzoo.resolver", "resolve"),
+    "load_sam": ("samzoo.resolver", "load_sam"),
+    "load_predictor": ("samzoo.resolver", "load_predictor"),
+    "build_package": ("samzoo.builder", "build_package"),
     "validate_package": ("samzoo.validate", "validate_package"),
     "build_all": ("samzoo.pipeline", "build_all"),
 }
