@@ -14,7 +14,7 @@ import pytest
 from samzoo.validate import validate_package
 from samzoo.validate.core_releases import core_requirements
 from samzoo.validate.environment_file import EnvRequirements
-from samzoo.validate.envs import cache_dir, ensure_env
+from samzoo.validate.envs import EnvBuildError, cache_dir, ensure_env
 from samzoo.validate.matrix import check_release
 
 RELEASES = ("0.10.4", "0.11.0")
@@ -62,5 +62,5 @@ def test_an_environment_that_cannot_be_built_is_a_failed_release(samzoo_package,
     assert result.status == "failed" and result.message.startswith("the environment could not be built")
     assert "bioimageio" in result.message and "\n" not in result.message
     assert not any(p for p in cache_dir().iterdir() if not p.name.startswith("."))  # nothing half-built kept
-    with pytest.raises(Exception):
+    with pytest.raises(EnvBuildError, match=r"could not|failed"):
         ensure_env([*env.requirements, *core_requirements("0.11.0")])

@@ -21,7 +21,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 from .core_releases import KNOWN_RELEASES, core_requirements
 from .environment_file import EnvRequirements
@@ -117,8 +118,8 @@ def check_release(source: str, sha256: str | None, env_reqs: EnvRequirements, co
     summary = _run_script(env.python, source, sha256)
     seconds = round(time.perf_counter() - test_start, 3)
     spec = summary.get("spec") or KNOWN_RELEASES.get(core)
-    common = dict(seconds=seconds, install_seconds=round(install, 3), installed=env.installed, env=env.key,
-                  spec=spec, unmapped=env_reqs.unmapped, requirements=env.requirements)
+    common = {"seconds": seconds, "install_seconds": round(install, 3), "installed": env.installed, "env": env.key,
+              "spec": spec, "unmapped": env_reqs.unmapped, "requirements": env.requirements}
     if summary.get("core") not in (None, core):
         return CoreResult(core, "failed", f"the environment has bioimageio.core {summary.get('core')}, not {core}", **common)
     if zoo_passed(summary):

@@ -51,7 +51,7 @@ class CoreResult:
                 "unmapped": list(self.unmapped), "requirements": list(self.requirements)}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "CoreResult":
+    def from_dict(cls, data: dict[str, Any]) -> CoreResult:
         return cls(**{**data, "unmapped": tuple(data.get("unmapped") or ()), "requirements": tuple(data.get("requirements") or ())})
 
 
@@ -98,7 +98,7 @@ class PackageReport:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "PackageReport":
+    def from_dict(cls, data: dict[str, Any]) -> PackageReport:
         return cls(
             source=data["source"], checks=tuple(CheckResult(**c) for c in data["checks"]),
             seconds=data.get("seconds", 0.0), name=data.get("name"), model_id=data.get("id"),

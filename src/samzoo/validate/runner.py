@@ -18,6 +18,7 @@ from ..errors import ArgumentError
 from .checks_env import check_environment
 from .checks_format import check_files, check_format, read_rdf
 from .core_releases import check_core_versions
+from .environment_file import EnvRequirements
 from .checks_zoo import check_zoo
 from .identity import check_identity
 from .result import CHECK_NAMES, CheckResult, CoreResult, PackageReport, one_line
@@ -138,7 +139,7 @@ def check_catalog_dir(catalog: str | Path | None) -> Path | None:
 def _core_matrix(source: str | Path, pkg: OpenedPackage, rdf: dict | None, cores: tuple[str, ...]) -> tuple[CoreResult, ...]:
     """The zoo's test under each release; the package as the zoo gets it (the zip and its sha256, or the rdf)."""
     from ..hashing import file_hash
-    from .environment_file import EnvironmentFileError, EnvRequirements, environment_path, read_environment
+    from .environment_file import EnvironmentFileError, environment_path, read_environment
     from .matrix import run_matrix
 
     if rdf is None:
@@ -156,7 +157,7 @@ def _core_matrix(source: str | Path, pkg: OpenedPackage, rdf: dict | None, cores
     return run_matrix(zoo_source, sha256, env, cores, format_version=str(rdf.get("format_version") or "") or None)
 
 
-def _default_env(rdf: dict) -> "EnvRequirements":
+def _default_env(rdf: dict) -> EnvRequirements:
     """No environment file: what bioimageio.spec's ``get_conda_env`` recommends for pytorch weights (its torch)."""
     from .environment_file import EnvRequirements
 
@@ -290,7 +291,7 @@ def validate_many(
     """
     sources = [str(s) for s in sources]
     device = resolve_device(device)
-    options = dict(quick=quick, core_versions=check_core_versions(core_versions), catalog=check_catalog_dir(catalog))
+    options = {"quick": quick, "core_versions": check_core_versions(core_versions), "catalog": check_catalog_dir(catalog)}
     total = len(sources)
     reports: list[PackageReport | None] = [None] * total
     if jobs <= 1 or total <= 1:

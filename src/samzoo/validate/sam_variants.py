@@ -13,7 +13,7 @@ to name this cause.
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+from collections.abc import Iterator
 
 PYPI = "segment-anything"
 FORK = "segment-anything-py"
