@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--jobs", "-j", type=int, default=1, help="validate this many packages in parallel processes")
     p.add_argument("--report", action="append", default=[], metavar="PATH",
                    help="write a report; the suffix picks the format: .json, .md or .html (repeatable)")
-    p.add_argument("--quick", action="store_true", help="skip the one encoder pass (sam_image_only, sam_two_images); all other checks run")
+    p.add_argument("--quick", action="store_true", help="skip the one encoder pass (sam_image_only, encoder); all other checks run")
     p.add_argument("--core", dest="core_versions", action="append", default=[], metavar="VERSION",
                    help="also run the zoo's test (test_description, determinism full) under this bioimageio.core release, "
                         "in an isolated environment built from the package's environment.yaml (repeatable; cached)")
