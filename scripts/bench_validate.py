@@ -9,10 +9,11 @@ subprocesses on the same zip:
 * ``bioimageio test PKG`` (bioimageio.core's CLI: the reference),
 * ``samzoo validate PKG`` (full) and ``samzoo validate --quick PKG``,
 
-and prints each wall time and the ratio to the reference (targets: full <= 1.5,
-quick <= 1.05). The micro-sam package's architecture caches image embeddings,
-so full validation runs no encoder pass on it; the samzoo package's does not,
-so full validation pays its one encoder pass there (the worst case). Usage::
+and prints each wall time and the ratio to the reference (targets: full <= 1.2,
+quick <= 0.6). ``bioimageio test`` runs no encoder pass on a SAM package; full
+validation runs exactly one, on the package's test image (the ``encoder``
+check), on both packages (on the micro-sam one after reloading the model, whose
+architecture caches embeddings). Usage::
 
     python scripts/bench_validate.py [--encoder vit_b] [--workdir DIR] [--repeat 1] [--packages micro-sam,samzoo]
 """
@@ -110,7 +111,7 @@ def main() -> int:
             ref = best["bioimageio test"]
             print(f"{package.name}:")
             print(f"  bioimageio test          {ref:7.1f} s")
-            for name, target in (("samzoo validate", 1.5), ("samzoo validate --quick", 1.05)):
+            for name, target in (("samzoo validate", 1.2), ("samzoo validate --quick", 0.6)):
                 ratio = best[name] / ref
                 print(f"  {name:24} {best[name]:7.1f} s  ratio {ratio:.2f} (target <= {target}) {'OK' if ratio <= target else 'OVER'}")
     return 0

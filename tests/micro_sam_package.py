@@ -22,7 +22,11 @@ scikit-image picture.
 * ``"raises"``: the architecture's constructor raises;
 * ``"fixed_cache"``: micro-sam's architecture without the embedding cache (recomputes per image);
 * ``"kills_its_process"``: the architecture's constructor kills the process it runs in (SIGKILL), as
-  the system does to a process out of memory: validate it only in a worker process.
+  the system does to a process out of memory: validate it only in a worker process;
+* ``"swapped_encoder"``: the image encoder's weights are replaced (by another random initialisation)
+  after the test outputs were made; prompt encoder and mask decoder stay;
+* ``"no_strict"``: ``load_state_dict(self, state)`` without ``strict``, as micro-sam's ``PredictorAdaptor`` has it;
+* ``"fork_outputs"``: the test outputs are made under the fork ``segment-anything-py``'s resize.
 """
 
 from __future__ import annotations
@@ -155,7 +159,8 @@ class PredictorAdaptor(nn.Module):
         return masks.to(dtype=torch.uint8), scores, embeddings
 '''
 
-VARIANTS = ("good", "broken_test_output", "wrong_hash", "ignores_image", "raises", "fixed_cache", "kills_its_process")
+VARIANTS = ("good", "broken_test_output", "wrong_hash", "ignores_image", "raises", "fixed_cache", "kills_its_process",
+            "swapped_encoder", "no_strict", "fork_outputs")
 
 
 def adaptor_source(variant: str = "good") -> str:
@@ -167,6 +172,9 @@ def adaptor_source(variant: str = "good") -> str:
         src = src.replace("#@INIT@", 'raise RuntimeError("this architecture is broken on purpose")')
     elif variant == "kills_its_process":
         src = src.replace("#@INIT@", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)")
+    elif variant == "no_strict":
+        src = src.replace("def load_state_dict(self, state, **kwargs):\n        self.sam.model.load_state_dict(state, **kwargs)",
+                          "def load_state_dict(self, state):\n        self.sam.model.load_state_dict(state)")
     elif variant == "fixed_cache":
         src = src.replace("if self.sam.is_image_set and embeddings is None:", "if False:")
         src = src.replace("elif not self.sam.is_image_set:", "else:")
@@ -280,10 +288,13 @@ def write_micro_sam_package(
         adaptor.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
         adaptor.eval()
         input_ = image.transpose(2, 0, 1)[None]
-        masks, scores, embeddings = adaptor(
-            image=torch.from_numpy(input_), embeddings=None,
-            **{k: torch.from_numpy(v) for k, v in prompts.items()},
-        )
+        with _resize_context(variant):
+            masks, scores, embeddings = adaptor(
+                image=torch.from_numpy(input_), embeddings=None,
+                **{k: torch.from_numpy(v) for k, v in prompts.items()},
+            )
+        if variant == "swapped_encoder":
+            _swap_encoder(weights, encoder)
         masks, scores, embeddings = masks.numpy(), scores.numpy(), embeddings.numpy()
         if variant == "broken_test_output":
             masks = 1 - masks
@@ -411,6 +422,29 @@ def write_micro_sam_package(
     if variant == "wrong_hash":
         _corrupt_weights(out, Path(checkpoint).name)
     return out
+
+
+def _resize_context(variant: str):
+    import contextlib
+
+    if variant != "fork_outputs":
+        return contextlib.nullcontext()
+    from samzoo.validate.sam_variants import FORK, resize_as
+
+    return resize_as(FORK)
+
+
+def _swap_encoder(weights: Path, encoder: str) -> None:
+    """Replace the image encoder's tensors of ``weights`` by another random initialisation (seed 1)."""
+    from samzoo.models import save_random_checkpoint
+
+    other = weights.with_name("other_" + weights.name)
+    save_random_checkpoint(other, encoder, seed=1)
+    state = torch.load(weights, map_location="cpu", weights_only=True)
+    new = torch.load(other, map_location="cpu", weights_only=True)
+    state.update({k: v for k, v in new.items() if k.startswith("image_encoder.")})
+    torch.save(state, weights)
+    other.unlink()
 
 
 def _corrupt_weights(package: Path, weight_name: str) -> None:

@@ -63,7 +63,7 @@ def test_package_description(vit_t_package):
     r = vit_t_package
     assert (r.model_type, r.encoder, r.version, r.rebuild, r.zoo_id) == ("vit_t_lm", "vit_t", "1.2", False, "faithful-chicken/1.2")
     d = _rdf(r.path)
-    assert d["format_version"] == "0.5.12" and d["type"] == "model"
+    assert d["format_version"] == "0.5.4" and d["type"] == "model"
     spec = load_catalog().lookup("vit_t_lm").spec
     assert (d["id"], d["id_emoji"], d["version"]) == ("faithful-chicken", spec.emoji, "1.2")
     assert (d["name"], d["description"], d["license"]) == (spec.display_name, spec.description, spec.license)

@@ -291,6 +291,7 @@ def _describe(b: _Build, staging: Path) -> None:
         sha={p.name: file_digest(p) for p in sorted(staging.iterdir())},
         weights_file=b.weights_file, decoder_file=b.decoder_file, torch_version=_torch_version(),
         samzoo_config=samzoo_config, scores_max=float(b.outputs["scores"].max()),
+        embeddings_max=float(abs(b.outputs["embeddings"]).max()),
     ))
     rdf_mod.validate_rdf(description, staging)
     (staging / "rdf.yaml").write_text(rdf_mod.dump_rdf(description), encoding="utf-8")

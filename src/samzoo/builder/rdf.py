@@ -1,4 +1,11 @@
-"""The package's ``rdf.yaml`` (BioImage.IO model format 0.5.12) as plain data, and its offline validation."""
+"""The package's ``rdf.yaml`` (BioImage.IO model format 0.5.4) as plain data, and its offline validation.
+
+Format 0.5.4 is the lowest that expresses the package: ``config.bioimageio.reproducibility_tolerance``
+appeared with it. bioimageio.spec 0.5.12 reads it (it upgrades older 0.5 descriptions on load), and
+so do the specs of bioimageio.core 0.9.6 to 0.10.4, which cannot read format 0.5.12's file
+descriptions of ``documentation`` and ``covers``: those two are therefore plain relative paths
+(``samzoo validate --core ...`` measured which releases pass; see the README).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +19,7 @@ import yaml
 from ..catalog import ModelSpec, Person
 from ..errors import SamzooError
 
-FORMAT_VERSION = "0.5.12"
+FORMAT_VERSION = "0.5.4"
 ARCHITECTURE_FILE = "sam_adaptor.py"
 ARCHITECTURE_CALLABLE = "SamAdaptor"
 #: scores: relative tolerance of the decoder's float32 arithmetic across CPUs/BLAS builds
@@ -20,17 +27,25 @@ SCORES_RTOL = 1e-3
 SCORES_ATOL = 1e-4
 #: masks: flipped pixels per million tolerated (border pixels whose logit is ~0 may flip elsewhere)
 MASKS_MISMATCHED_PPM = 1000
+#: embeddings computed by the encoder (``samzoo validate``'s encoder check): float32 rounding across
+#: CPUs, thread counts and convolution backends; at most 100 elements per million may differ more
+EMBEDDINGS_RTOL = 1e-3
+EMBEDDINGS_ATOL = 1e-4
+EMBEDDINGS_MISMATCHED_PPM = 100
 
 
-def reproducibility_tolerance(scores_max: float) -> list[dict[str, Any]]:
+def reproducibility_tolerance(scores_max: float, embeddings_max: float = 1.0) -> list[dict[str, Any]]:
     """Per-output tolerances, no looser than needed (bioimageio.core uses the first matching entry).
 
-    ``embeddings`` pass through unchanged when given, so they must match exactly. The absolute
-    tolerance of ``scores`` is capped at 1% of their largest value, as bioimageio.spec requires.
+    ``embeddings`` pass through unchanged when given, but a validator that runs the encoder on the
+    test image (``samzoo validate``) compares them with float32 rounding of another machine. The
+    absolute tolerances are capped at 1% of the largest value, as bioimageio.spec requires.
     """
+    emb_atol = math.floor(min(EMBEDDINGS_ATOL, 0.01 * embeddings_max) * 1e8) / 1e8 if embeddings_max > 0 else 0.0
     scores_atol = math.floor(min(SCORES_ATOL, 0.01 * scores_max) * 1e8) / 1e8 if scores_max > 0 else 0.0
     return [
-        {"output_ids": ["embeddings"], "relative_tolerance": 0.0, "absolute_tolerance": 0.0, "mismatched_elements_per_million": 0},
+        {"output_ids": ["embeddings"], "relative_tolerance": EMBEDDINGS_RTOL, "absolute_tolerance": emb_atol,
+         "mismatched_elements_per_million": EMBEDDINGS_MISMATCHED_PPM},
         {"output_ids": ["scores"], "relative_tolerance": SCORES_RTOL, "absolute_tolerance": scores_atol, "mismatched_elements_per_million": 0},
         {"output_ids": ["masks"], "relative_tolerance": 0.0, "absolute_tolerance": 0.0, "mismatched_elements_per_million": MASKS_MISMATCHED_PPM},
     ]
@@ -124,6 +139,7 @@ class RdfInputs:
     torch_version: str
     samzoo_config: Mapping[str, Any]
     scores_max: float  # the largest test score, which caps the scores' absolute tolerance
+    embeddings_max: float = 1.0  # the largest absolute test embedding, which caps theirs
 
 
 def model_rdf(inputs: RdfInputs) -> dict[str, Any]:
@@ -151,8 +167,8 @@ def model_rdf(inputs: RdfInputs) -> dict[str, Any]:
     rdf["tags"] = list(spec.tags)
     if spec.git_repo:
         rdf["git_repo"] = spec.git_repo
-    rdf["documentation"] = _file("documentation.md", sha)
-    rdf["covers"] = [_file("cover.png", sha)]
+    rdf["documentation"] = "documentation.md"  # plain paths: format 0.5.4, read by older specs too
+    rdf["covers"] = ["cover.png"]
     rdf["inputs"] = tensor_inputs
     rdf["outputs"] = tensor_outputs
     rdf["weights"] = {
@@ -172,7 +188,7 @@ def model_rdf(inputs: RdfInputs) -> dict[str, Any]:
     if inputs.decoder_file:
         rdf["attachments"] = [_file(inputs.decoder_file, sha)]
     rdf["config"] = {
-        "bioimageio": {"reproducibility_tolerance": reproducibility_tolerance(inputs.scores_max)},
+        "bioimageio": {"reproducibility_tolerance": reproducibility_tolerance(inputs.scores_max, inputs.embeddings_max)},
         "samzoo": dict(inputs.samzoo_config),
     }
     return rdf
@@ -193,7 +209,8 @@ def dump_rdf(rdf: Mapping[str, Any]) -> str:
 def environment_yaml(encoder: str) -> str:
     """The conda environment the architecture file needs: torch and segment_anything, or mobile_sam for vit_t."""
     if encoder == "vit_t":
-        deps = "  - python>=3.10\n  - pytorch>=2.1\n  - timm>=0.9\n  - pip\n  - pip:\n    - mobilesam-mirror>=1.0\n"
+        # the architecture file imports segment_anything too (for the other encoders): the file is the unit
+        deps = "  - python>=3.10\n  - pytorch>=2.1\n  - timm>=0.9\n  - pip\n  - pip:\n    - mobilesam-mirror>=1.0\n    - segment-anything>=1.0\n"
     else:
         deps = "  - python>=3.10\n  - pytorch>=2.1\n  - pip\n  - pip:\n    - segment-anything>=1.0\n"
     return f"name: samzoo-sam-{encoder.replace('_', '-')}\nchannels:\n  - conda-forge\ndependencies:\n{deps}"

@@ -13,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "build",
         help="build a byte-reproducible BioImage.IO package from a SAM checkpoint",
-        description="Build the BioImage.IO package (format 0.5.12) of catalog model NAME from the SAM weights in "
+        description="Build the BioImage.IO package (format 0.5.4) of catalog model NAME from the SAM weights in "
         "--checkpoint. All metadata comes from the catalog; the encoder is inferred from the weights.",
     )
     p.add_argument("name", nargs="?", help="any catalog name: vit_b_lm, diplomatic-bug, noisy-ox/1.2, ...")

@@ -21,7 +21,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_job_arguments(p, "validate this many packages")
     p.add_argument("--report", action="append", default=[], metavar="PATH",
                    help="write a report; the suffix picks the format: .json, .md or .html (repeatable)")
-    p.add_argument("--quick", action="store_true", help="skip the one encoder pass (sam_image_only, sam_two_images); all other checks run")
+    p.add_argument("--quick", action="store_true", help="skip the one encoder pass (sam_image_only, encoder); all other checks run")
+    p.add_argument("--core", dest="core_versions", action="append", default=[], metavar="VERSION",
+                   help="also run the zoo's test (test_description, determinism full) under this bioimageio.core release, "
+                        "in an isolated environment built from the package's environment.yaml (repeatable; cached)")
+    p.add_argument("--catalog", metavar="DIR", default=None,
+                   help="a folder of extra model specs for the identity check (default: samzoo's own catalog only, "
+                        "never SAMZOO_CATALOG)")
     p.add_argument("--json", action="store_true", help="print the JSON report on stdout instead of the text summary")
     p.set_defaults(func=cmd_validate)
 
@@ -44,11 +50,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise SamzooError(f"--jobs {args.jobs}: use a number >= 1")
+    from ..validate.core_releases import check_core_versions
+    from ..validate.runner import check_catalog_dir
+
     reports_to = [check_report_path(p) for p in args.report]
+    check_core_versions(args.core_versions)
+    check_catalog_dir(args.catalog)
     device = args.device if args.scheduler else resolve_device(args.device)  # a cluster's workers resolve it
     sources = expand_sources(args.sources)
     progress = _progress if sys.stderr.isatty() else None
-    reports = validate_many(sources, device=device, quick=args.quick, on_done=progress, **job_kwargs(args))
+    reports = validate_many(sources, device=device, quick=args.quick, on_done=progress, **job_kwargs(args),
+                            core_versions=args.core_versions, catalog=args.catalog)
     if args.json:
         sys.stdout.write(to_json(reports))
     else:
@@ -71,5 +83,8 @@ def _print_text(reports) -> None:
         print(f"{'PASSED' if r.passed else 'FAILED'}  {r.source}  ({r.seconds:.1f} s, {r.device}{', quick' if r.quick else ''})")
         for c in r.checks:
             print(f"  {c.status:8} {c.name:15} {c.message}")
+        for c in r.cores:
+            env = "environment installed" if c.installed else "cached environment"
+            print(f"  {c.status:8} core {c.core:10} {c.message} (test {c.seconds:.1f} s; {env}{f' in {c.install_seconds:.1f} s' if c.installed else ''})")
     passed = sum(r.passed for r in reports)
     print(f"{passed} passed, {len(reports) - passed} failed")

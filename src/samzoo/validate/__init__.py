@@ -5,6 +5,8 @@ Python API::
     from samzoo.validate import validate_package, validate_many
     report = validate_package("model.zip", device="cpu", quick=False)
     report.passed, [(c.name, c.status, c.message) for c in report.checks]
+    report = validate_package("model.zip", core_versions=["0.10.4", "0.11.0"])   # the zoo's test per release
+    [(c.core, c.status, c.message) for c in report.cores]
 
 The validator never imports ``samzoo.builder``; it works on any package
 (micro-sam's ``export_sam_model`` output included).
@@ -12,7 +14,7 @@ The validator never imports ``samzoo.builder``; it works on any package
 
 from __future__ import annotations
 
-from .result import CHECK_NAMES, CheckResult, PackageReport, Status
+from .result import CHECK_NAMES, CheckResult, CoreResult, PackageReport, Status
 from .many import validate_many
 from .runner import validate_package
 from .source import expand_sources
@@ -20,6 +22,7 @@ from .source import expand_sources
 __all__ = [
     "CHECK_NAMES",
     "CheckResult",
+    "CoreResult",
     "PackageReport",
     "Status",
     "expand_sources",

@@ -80,11 +80,20 @@ def _inside(path: Path, root: Path) -> bool:
     return base in real.parents
 
 
+def _plain_paths(rdf: dict[str, Any]) -> Iterator[tuple[str, str, None]]:
+    """Files named by a plain path, as formats before 0.5.12 write ``documentation`` and ``covers``."""
+    if isinstance(rdf.get("documentation"), str):
+        yield "documentation", rdf["documentation"], None
+    for i, c in enumerate(rdf.get("covers") or []):
+        if isinstance(c, str):
+            yield f"covers.{i}", c, None
+
+
 def check_files(rdf_data: dict[str, Any], root: Path) -> CheckResult:
     """Every local file the rdf names exists inside the package and matches its recorded sha256."""
     problems: list[str] = []
     remote = checked = 0
-    for loc, src, sha in _file_refs(rdf_data):
+    for loc, src, sha in (*_file_refs(rdf_data), *_plain_paths(rdf_data)):
         if "://" in src:
             remote += 1
             continue

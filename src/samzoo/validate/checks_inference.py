@@ -92,32 +92,22 @@ def nonfinite_problem(name: str, actual: np.ndarray, expected: np.ndarray) -> st
     return None
 
 
-def check_reproduction(session: ModelSession) -> CheckResult:
-    """Reproduce the package's test outputs from its test inputs within its tolerance."""
+def _compare(session: ModelSession) -> tuple[list[str], list[str], int]:
+    """(problems, notes, number of outputs) of one run of the test inputs against the test outputs."""
     from bioimageio.core._resource_tests import evaluate_mismatched_elements
-    from bioimageio.core.digest_spec import (
-        get_test_input_sample,
-        get_test_output_sample,
-    )
+    from bioimageio.core.digest_spec import get_test_input_sample, get_test_output_sample
 
     descr, pp = session.descr, session.pipeline
-    try:
-        test_input = get_test_input_sample(descr)
-        expected = get_test_output_sample(descr)
-        declared = dtype_problems(descr, test_input, expected)  # before pre-processing casts the inputs
-        if declared:
-            more = f" (+{len(declared) - 1} more)" if len(declared) > 1 else ""
-            return CheckResult("inference", "failed", declared[0] + more + " — the test tensors do not match the description")
-        pp.apply_preprocessing(test_input)
-        raw = pp.predict_sample_without_blocking(
-            test_input, skip_postprocessing=True, skip_preprocessing=True, skip_input_padding=True, skip_output_cropping=True
-        )
-        results = deepcopy(raw)
-        pp.apply_postprocessing(results)
-    except Exception as e:
-        return CheckResult("inference", "failed", f"the model raised on its test inputs: {type(e).__name__}: {one_line(e, 200)}")
+    test_input = get_test_input_sample(descr)
+    expected = get_test_output_sample(descr)
+    pp.apply_preprocessing(test_input)
+    raw = pp.predict_sample_without_blocking(
+        test_input, skip_postprocessing=True, skip_preprocessing=True, skip_input_padding=True, skip_output_cropping=True
+    )
+    results = deepcopy(raw)
+    pp.apply_postprocessing(results)
     if len(results.members) != len(expected.members):
-        return CheckResult("inference", "failed", f"expected {len(expected.members)} outputs, the model returned {len(results.members)}")
+        return [f"expected {len(expected.members)} outputs, the model returned {len(results.members)}"], [], len(expected.members)
     problems, notes = [], []
     for m, exp in expected.members.items():
         actual = results.members.get(m)
@@ -140,10 +130,59 @@ def check_reproduction(session: ModelSession) -> CheckResult:
             problems.append(f"output {m!r}: {pct} of elements differ from the test output (tolerance {ppm_tol:g} ppm, rtol {rtol:g}, atol {atol:g})")
         elif ppm > 0:
             notes.append(f"{m}: {ppm:.1f} ppm within tolerance")
+    return problems, notes, len(expected.members)
+
+
+def _made_under_other_segment_anything(session: ModelSession) -> str | None:
+    """Whether the outputs match once ``segment_anything`` behaves as the other implementation: its name, or None."""
+    import sys
+
+    from . import sam_variants
+
+    if "segment_anything" not in sys.modules:  # the architecture does not use it
+        return None
+    installed = sam_variants.installed_behaviour()
+    if installed is None:
+        return None
+    try:
+        with sam_variants.resize_as(sam_variants.other(installed)):
+            problems, _, _ = _compare(session)
+    except Exception:
+        return None
+    return None if problems else installed
+
+
+def check_reproduction(session: ModelSession) -> CheckResult:
+    """Reproduce the package's test outputs from its test inputs within its tolerance.
+
+    When they differ only because the test outputs were made under the other ``segment_anything``
+    implementation (PyPI ``segment-anything`` vs the fork ``segment-anything-py``), the message says so.
+    """
+    from .sam_variants import other
+
+    from bioimageio.core.digest_spec import get_test_input_sample, get_test_output_sample
+
+    try:
+        declared = dtype_problems(session.descr, get_test_input_sample(session.descr), get_test_output_sample(session.descr))
+        if declared:
+            more = f" (+{len(declared) - 1} more)" if len(declared) > 1 else ""
+            return CheckResult("inference", "failed", declared[0] + more + " — the test tensors do not match the description")
+        problems, notes, n = _compare(session)
+    except Exception as e:
+        return CheckResult("inference", "failed", f"the model raised on its test inputs: {type(e).__name__}: {one_line(e, 200)}")
     if problems:
+        installed = _made_under_other_segment_anything(session)
+        if installed is not None:
+            return CheckResult(
+                "inference", "failed",
+                f"the test outputs were made under {other(installed)}, and {installed} is installed here: their "
+                "ResizeLongestSide.apply_image_torch differ (PyPI segment-anything 1.0 reads shape[0], shape[1] of a "
+                f"B x C x H x W batch); the outputs match under {other(installed)}. Pin it in environment.yaml, or "
+                "resize in the architecture itself",
+            )
         return CheckResult("inference", "failed", "; ".join(problems) + " — the package's test outputs do not match its model")
     extra = f" ({'; '.join(notes)})" if notes else ""
-    return CheckResult("inference", "passed", f"{len(expected.members)} test outputs reproduced within tolerance on {session.device} ({session.weight_format}){extra}")
+    return CheckResult("inference", "passed", f"{n} test outputs reproduced within tolerance on {session.device} ({session.weight_format}){extra}")
 
 
 def check_size_probes(session: ModelSession) -> CheckResult:

@@ -1,6 +1,8 @@
 """``identity``: a package that claims a published id and version carries the published weights.
 
-The claim is ``id`` + ``version`` of the rdf, looked up in samzoo's catalog as
+The claim is ``id`` + ``version`` of the rdf, looked up in samzoo's own catalog (the
+built-in specs, plus a folder given as ``catalog``; never the user's ``SAMZOO_CATALOG``,
+so the verdict does not depend on the machine) as
 ``<id>/<version>``; the weight file is hashed with the catalog's algorithm
 (xxh128 for the published family) and compared with the catalog's hash. An
 id the catalog knows at a version it does not record is a new, unpublished
@@ -41,10 +43,11 @@ def _is_newer(version: str, published: list[str]) -> bool:
         return False
 
 
-def check_identity(rdf: dict[str, Any], root: Path) -> CheckResult:
+def check_identity(rdf: dict[str, Any], root: Path, catalog_dir: Path | None = None) -> CheckResult:
+    """Compare the claimed id/version with samzoo's own catalog (plus ``catalog_dir``, never ``SAMZOO_CATALOG``)."""
     model_id, version = rdf.get("id"), rdf.get("version")
     weights = weights_file(rdf, root)
-    catalog = load_catalog()
+    catalog = load_catalog(*([catalog_dir] if catalog_dir else []), include_user=False)
     if not model_id:
         if weights is None:
             return CheckResult("identity", "skipped", "no id and no local weight file: nothing to compare with the catalog")

@@ -5,21 +5,23 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ..errors import SamzooError
 from ..jobs import Outcome, Placement, describe_error, run_jobs
 from .result import PackageReport
-from .runner import crashed_report, validate_package
+from .core_releases import check_core_versions
+from .runner import check_catalog_dir, crashed_report, validate_package
 from .session import resolve_device
 
 
-def validate_job(source: str, device: str, quick: bool, path: str | None = None) -> PackageReport:
+def validate_job(source: str, device: str, quick: bool, path: str | None = None, core_versions: Sequence[str] = (),
+                 catalog: str | None = None) -> PackageReport:
     """One package's report, on whatever worker runs it; never raises (a device it lacks is a failed package).
 
     ``path``: where the worker finds ``source`` when that differs (an absolute path for another machine)."""
     try:
-        report = validate_package(path or source, device=device, quick=quick)
+        report = validate_package(path or source, device=device, quick=quick, core_versions=core_versions, catalog=catalog)
         return replace(report, source=source) if path else report
     except SamzooError as e:
         return crashed_report(source, str(e), device, quick)
@@ -36,6 +38,8 @@ def validate_many(
     *,
     scheduler: str | None = None,
     resources: Mapping[str, float] | None = None,
+    core_versions: Sequence[str] = (),
+    catalog: str | Path | None = None,
 ) -> list[PackageReport]:
     """Validate every source; reports come back in the order of ``sources``.
 
@@ -44,9 +48,11 @@ def validate_many(
     validation needs of a worker, e.g. ``{"GPU": 1}`` with ``device="cuda"``. With a scheduler the
     device is resolved on each worker. One broken package never stops the others; a worker that
     dies is a failed package whose ``source`` check says why. ``on_done(report, done, total)`` is
-    called as each finishes.
+    called as each finishes. ``core_versions`` and ``catalog`` as for :func:`validate_package`.
     """
     placement = Placement.of(jobs, scheduler, resources)
+    cores = check_core_versions(core_versions)
+    catalog_dir = check_catalog_dir(catalog)
     sources = [str(s) for s in sources]
     if placement.scheduler is None:
         device = resolve_device(device)
@@ -58,7 +64,8 @@ def validate_many(
             on_done(reports[outcome.index], sum(r is not None for r in reports), len(sources))
 
     # a cluster's workers run in other folders, maybe on other machines: they get absolute paths
-    calls = [(s, device, quick, os.path.abspath(s) if placement.scheduler else None) for s in sources]
+    extra = (cores, str(catalog_dir.resolve()) if catalog_dir else None)
+    calls = [(s, device, quick, os.path.abspath(s) if placement.scheduler else None, *extra) for s in sources]
     run_jobs(validate_job, calls, placement, on_done=finished)
     return reports  # type: ignore[return-value]
 

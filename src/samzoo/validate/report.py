@@ -36,6 +36,11 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _env_note(c) -> str:
+    where = ("installed" if c.installed else "cached") + (f" `{c.env[:12]}`" if c.env else "")
+    return where + (f"; not mapped: {', '.join(c.unmapped)}" if c.unmapped else "")
+
+
 def to_markdown(reports: Sequence[PackageReport]) -> str:
     passed, failed = summary_counts(reports)
     lines = [f"## samzoo validate: {passed} passed, {failed} failed", ""]
@@ -52,6 +57,11 @@ def to_markdown(reports: Sequence[PackageReport]) -> str:
         ]
         lines += [f"| {c.name} | {_ICON[c.status]} {c.status} | {c.seconds:.2f} | {_md_cell(c.message)} |" for c in r.checks]
         lines.append("")
+        if r.cores:
+            lines += ["| bioimageio.core | status | test s | install s | environment | message |", "|---|---|---:|---:|---|---|"]
+            lines += [f"| {c.core} | {_ICON[c.status]} {c.status} | {c.seconds:.1f} | {c.install_seconds:.1f} | "
+                      f"{_env_note(c)} | {_md_cell(c.message)} |" for c in r.cores]
+            lines.append("")
     return "\n".join(lines)
 
 
@@ -87,7 +97,18 @@ def to_html(reports: Sequence[PackageReport]) -> str:
             f"<td class=num>{c.seconds:.2f}</td><td>{e(c.message)}</td></tr>"
             for c in r.checks
         ]
-        parts.append("</table></section>")
+        parts.append("</table>")
+        if r.cores:
+            parts.append("<table><tr><th>bioimageio.core</th><th>status</th><th class=num>test s</th>"
+                         "<th class=num>install s</th><th>environment</th><th>message</th></tr>")
+            parts += [
+                f'<tr><td>{e(c.core)}</td><td class="{c.status}">{_ICON[c.status]} {c.status}</td>'
+                f"<td class=num>{c.seconds:.1f}</td><td class=num>{c.install_seconds:.1f}</td>"
+                f"<td>{e(_env_note(c))}</td><td>{e(c.message)}</td></tr>"
+                for c in r.cores
+            ]
+            parts.append("</table>")
+        parts.append("</section>")
     parts.append("</body></html>\n")
     return "\n".join(parts)
 

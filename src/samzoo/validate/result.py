@@ -9,8 +9,8 @@ Status = Literal["passed", "failed", "skipped", "warning"]
 
 #: every check, in the order it runs and is reported
 CHECK_NAMES: tuple[str, ...] = (
-    "source", "format", "files", "zoo", "identity",
-    "inference", "size_probes", "sam_prompts", "sam_image_only", "sam_two_images",
+    "source", "format", "files", "zoo", "identity", "environment",
+    "inference", "size_probes", "sam_prompts", "sam_image_only", "encoder",
 )
 
 
@@ -28,6 +28,34 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class CoreResult:
+    """The zoo's test of one package under one ``bioimageio.core`` release, in its own environment.
+
+    ``status`` is passed or failed; ``install_seconds`` is 0 when the environment came from the cache.
+    """
+
+    core: str
+    status: Status
+    message: str
+    seconds: float = 0.0
+    install_seconds: float = 0.0
+    installed: bool = False
+    env: str = ""
+    spec: str | None = None
+    unmapped: tuple[str, ...] = ()
+    #: what the environment was built from: the package's dependencies plus the release's own
+    requirements: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "seconds": round(self.seconds, 3), "install_seconds": round(self.install_seconds, 3),
+                "unmapped": list(self.unmapped), "requirements": list(self.requirements)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CoreResult:
+        return cls(**{**data, "unmapped": tuple(data.get("unmapped") or ()), "requirements": tuple(data.get("requirements") or ())})
+
+
+@dataclass(frozen=True)
 class PackageReport:
     """Every check of one package. It passed when no check failed (warnings and skips do not fail)."""
 
@@ -41,10 +69,12 @@ class PackageReport:
     quick: bool = False
     #: the first cover as a ``data:`` URI (for the HTML report), if the package has one
     cover: str | None = field(default=None, repr=False)
+    #: one result per bioimageio.core release asked for (the core-version matrix)
+    cores: tuple[CoreResult, ...] = ()
 
     @property
     def passed(self) -> bool:
-        return not any(c.status == "failed" for c in self.checks)
+        return not any(c.status == "failed" for c in (*self.checks, *self.cores))
 
     @property
     def status(self) -> str:
@@ -61,6 +91,7 @@ class PackageReport:
             "source": self.source, "status": self.status, "name": self.name, "id": self.model_id,
             "version": self.version, "device": self.device, "quick": self.quick,
             "seconds": round(self.seconds, 3), "checks": [c.to_dict() for c in self.checks],
+            "cores": [c.to_dict() for c in self.cores],
         }
         if with_cover:
             out["cover"] = self.cover
@@ -72,7 +103,7 @@ class PackageReport:
             source=data["source"], checks=tuple(CheckResult(**c) for c in data["checks"]),
             seconds=data.get("seconds", 0.0), name=data.get("name"), model_id=data.get("id"),
             version=data.get("version"), device=data.get("device", "cpu"), quick=data.get("quick", False),
-            cover=data.get("cover"),
+            cover=data.get("cover"), cores=tuple(CoreResult.from_dict(c) for c in data.get("cores") or ()),
         )
 
 

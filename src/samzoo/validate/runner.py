@@ -8,13 +8,17 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
+from ..errors import ArgumentError
 from ..untrusted import InputLimitError, read_bytes_bounded
+from .checks_env import check_environment
 from .checks_format import check_files, check_format, read_rdf
+from .core_releases import check_core_versions
+from .environment_file import EnvRequirements
 from .checks_zoo import check_zoo
 from .identity import check_identity
-from .result import CHECK_NAMES, CheckResult, PackageReport, one_line
+from .result import CHECK_NAMES, CheckResult, CoreResult, PackageReport, one_line
 from .session import resolve_device
 from .source import OpenedPackage, SourceError, open_package
 
@@ -96,19 +100,28 @@ def _text(value: object) -> str | None:
     return str(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value) else None
 
 
-def validate_package(source: str | Path, device: str = "cpu", quick: bool = False) -> PackageReport:
+def validate_package(
+    source: str | Path, device: str = "cpu", quick: bool = False, core_versions: Sequence[str] = (),
+    catalog: str | Path | None = None,
+) -> PackageReport:
     """Validate one package (zip, folder or rdf.yaml) and return its report; never raises for a bad package.
 
     ``device``: cpu, cuda or auto (raises :class:`~samzoo.errors.SamzooError` for cuda without a GPU).
-    ``quick`` skips the one SAM encoder pass (``sam_image_only``, ``sam_two_images``).
+    ``quick`` skips the one SAM encoder pass (``sam_image_only``, ``encoder``).
+    ``core_versions``: bioimageio.core releases (``"0.10.4"``) to run the zoo's test under, each in an
+    isolated environment built from the package's environment.yaml (:mod:`.matrix`); one result per release.
+    ``catalog``: a folder of extra model specs for the ``identity`` check; samzoo's own catalog is always
+    used, the user's (``SAMZOO_CATALOG``) never, so the verdict is the same on every machine.
     """
     device = resolve_device(device)
+    cores = check_core_versions(core_versions)
+    catalog_dir = check_catalog_dir(catalog)
     with warnings.catch_warnings():
         _quiet_libraries()
-        return _validate(source, device, quick)
+        return _validate(source, device, quick, cores, catalog_dir)
 
 
-def _validate(source: str | Path, device: str, quick: bool) -> PackageReport:
+def _validate(source: str | Path, device: str, quick: bool, cores: tuple[str, ...], catalog_dir: Path | None) -> PackageReport:
     start = time.perf_counter()
     checks = _Checks()
     meta: dict = {}
@@ -120,20 +133,62 @@ def _validate(source: str | Path, device: str, quick: bool) -> PackageReport:
             checks.skip_rest("the package could not be opened (see source)")
         else:
             checks.results["source"] = CheckResult("source", "passed", f"{pkg.rdf.name} in {'a zip' if Path(tmp) in pkg.root.parents else pkg.root}", round(time.perf_counter() - start, 3))
-            _validate_opened(pkg, device, quick, checks, meta)
+            rdf = _validate_opened(pkg, device, quick, checks, meta, catalog_dir)
+            if cores:
+                meta["cores"] = _core_matrix(source, pkg, rdf, cores)
     return PackageReport(
         source=str(source), checks=checks.ordered(), seconds=round(time.perf_counter() - start, 3),
         device=device, quick=quick, **meta,
     )
 
 
-def _validate_opened(pkg: OpenedPackage, device: str, quick: bool, checks: _Checks, meta: dict) -> None:
-    """The checks of an opened package: format, files, zoo, identity, then inference on one loaded model."""
+def check_catalog_dir(catalog: str | Path | None) -> Path | None:
+    if catalog is None:
+        return None
+    path = Path(catalog).expanduser()
+    if not path.is_dir():
+        raise ArgumentError("catalog", f"{catalog} is not a folder of model specs")
+    return path
+
+
+def _core_matrix(source: str | Path, pkg: OpenedPackage, rdf: dict | None, cores: tuple[str, ...]) -> tuple[CoreResult, ...]:
+    """The zoo's test under each release; the package as the zoo gets it (the zip and its sha256, or the rdf)."""
+    from ..hashing import file_hash
+    from .environment_file import EnvironmentFileError, environment_path, read_environment
+    from .matrix import run_matrix
+
+    if rdf is None:
+        return tuple(CoreResult(c, "failed", "the rdf could not be read (see format)") for c in cores)
+    path = Path(source)
+    if path.is_file() and path.suffix.lower() == ".zip":
+        zoo_source, sha256 = str(path.resolve()), file_hash(path, "sha256").split(":", 1)[-1]
+    else:
+        zoo_source, sha256 = str(pkg.rdf.resolve()) if path.is_dir() else str(path.resolve()), None
+    env_file = environment_path(rdf, pkg.root)
+    try:
+        env = read_environment(env_file) if env_file else _default_env(rdf)
+    except EnvironmentFileError as e:
+        return tuple(CoreResult(c, "failed", f"the environment file cannot be used: {e}") for c in cores)
+    return run_matrix(zoo_source, sha256, env, cores, format_version=str(rdf.get("format_version") or "") or None)
+
+
+def _default_env(rdf: dict) -> EnvRequirements:
+    """No environment file: what bioimageio.spec's ``get_conda_env`` recommends for pytorch weights (its torch)."""
+    from .environment_file import EnvRequirements
+
+    entry = (rdf.get("weights") or {}).get("pytorch_state_dict") or (rdf.get("weights") or {}).get("torchscript") or {}
+    version = entry.get("pytorch_version") if isinstance(entry, dict) else None
+    return EnvRequirements((f"torch=={version}" if version else "torch",), "", ())
+
+
+def _validate_opened(pkg: OpenedPackage, device: str, quick: bool, checks: _Checks, meta: dict,
+                     catalog_dir: Path | None = None) -> dict | None:
+    """The checks of an opened package: format, files, zoo, identity, environment, then inference on one loaded model."""
     rdf, error = read_rdf(pkg.rdf)
     if error is not None:
         checks.results["format"] = error
         checks.skip_rest("the rdf could not be read (see format)")
-        return
+        return None
     meta.update(
         name=_text(rdf.get("name")), model_id=_text(rdf.get("id")), version=_text(rdf.get("version")),
         cover=_cover_uri(rdf, pkg.root),
@@ -147,21 +202,23 @@ def _validate_opened(pkg: OpenedPackage, device: str, quick: bool, checks: _Chec
     checks.run("format", fmt)
     checks.run("files", lambda: check_files(rdf, pkg.root))
     checks.run("zoo", lambda: check_zoo(rdf, pkg.root))
-    checks.run("identity", lambda: check_identity(rdf, pkg.root))
+    checks.run("identity", lambda: check_identity(rdf, pkg.root, catalog_dir))
+    checks.run("environment", lambda: check_environment(rdf, pkg.root))
     descr = holder.get("descr")
     if descr is None:
         checks.skip_rest("the description is invalid (see format)")
-        return
+        return rdf
     if checks.results["files"].status == "failed":
         checks.skip_rest("package files are missing or corrupt (see files)")
-        return
+        return rdf
     _run_inference(descr, device, quick, checks)
+    return rdf
 
 
 def _run_inference(descr, device: str, quick: bool, checks: _Checks) -> None:
     """Load the model once; run inference, size probes and the SAM checks on it."""
     from . import checks_sam as sam
-    from .checks_inference import check_reproduction, check_size_probes
+    from .checks_inference import check_reproduction, check_size_probes, tolerance
     from .session import ModelLoadError, ModelSession
 
     start = time.perf_counter()
@@ -194,7 +251,8 @@ def _run_inference(descr, device: str, quick: bool, checks: _Checks) -> None:
         if quick:
             checks.skip_rest("skipped with --quick (needs an encoder pass)")
             return
-        checks.run("sam_image_only", lambda: sam.check_image_only(session, state))
+        tol = tolerance(descr, session.weight_format, "embeddings")
+        checks.run("sam_image_only", lambda: sam.check_image_only(session, state, lambda: ModelSession(descr, device), tol))
         checks.skip_rest("see sam_image_only")
     finally:
         session.close()

@@ -14,6 +14,21 @@ from .result import one_line
 WEIGHT_FORMATS = ("pytorch_state_dict", "torchscript", "onnx", "keras_v3", "keras_hdf5", "tensorflow_saved_model_bundle")
 
 
+#: bioimageio.core calls ``load_state_dict(state, strict=...)`` from this release on
+STRICT_SINCE = "0.10.3"
+STRICT_CAUSE = (
+    f"the architecture's load_state_dict() does not accept 'strict' (bioimageio.core >= {STRICT_SINCE} calls "
+    "load_state_dict(state, strict=...)); give it a 'strict: bool = True' parameter (micro-sam's PredictorAdaptor lacks it)"
+)
+
+
+def explain_load_error(message: str) -> str | None:
+    """The named cause of a model-loading error, when samzoo knows it."""
+    if "unexpected keyword argument 'strict'" in message and "load_state_dict" in message:
+        return STRICT_CAUSE
+    return None
+
+
 class ModelLoadError(Exception):
     """The package's model could not be created (its architecture raised, weights do not fit, ...)."""
 
@@ -62,11 +77,12 @@ class ModelSession:
         try:
             self.pipeline = create_prediction_pipeline(descr, devices=[device], weight_format=self.weight_format)
         except Exception as e:
+            cause = explain_load_error(str(e))
             root = root_cause(e)
             why = f"{type(e).__name__}: {one_line(e, 120)}"
             if root is not e:
                 why += f" (caused by {type(root).__name__}: {one_line(root, 160)})"
-            raise ModelLoadError(f"could not load the model ({self.weight_format}): {why}") from None
+            raise ModelLoadError(f"could not load the model ({self.weight_format}): " + (cause or why)) from None
         self.input_ids = [str(t.id) for t in descr.inputs]
         self.output_ids = [str(t.id) for t in descr.outputs]
 
