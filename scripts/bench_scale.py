@@ -2,7 +2,8 @@
 
     python scripts/bench_scale.py [--workdir DIR] [--full] [--packages 6]
 
-Builds 6 packages of random-initialised vit_t weights (seeds 0..5, samzoo's builder), starts a
+Builds 6 packages of random-initialised vit_t weights (seeds 0..5, samzoo's builder; `--distinct K`
+builds K and copies them up to 6: the validation work per copy is the same), starts a
 `dask scheduler` and two single-threaded `dask worker` processes on 127.0.0.1 (free ports), then
 times, in one run, each as a fresh `samzoo validate` process over the same folder:
 
@@ -35,15 +36,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _build_packages(folder: Path, count: int) -> None:
+def _build_packages(folder: Path, count: int, distinct: int) -> None:
+    """``distinct`` packages of different random weights, copied round-robin up to ``count`` files."""
     from samzoo.builder import build_package
     from samzoo.models import save_random_checkpoint
 
     folder.mkdir(parents=True)
-    for seed in range(count):
+    built = []
+    for seed in range(min(distinct, count)):
         ckpt = folder.parent / f"vit_t_seed{seed}.pt"
         save_random_checkpoint(ckpt, "vit_t", seed=seed)
-        build_package("vit_t_lm", ckpt, output=folder / f"vit_t_seed{seed}.zip")
+        built.append(build_package("vit_t_lm", ckpt, output=folder / f"vit_t_{seed}.zip").path)
+    for i in range(len(built), count):
+        shutil.copyfile(built[i % len(built)], folder / f"vit_t_{i}.zip")
 
 
 def _start_cluster(work: Path) -> tuple[str, list[subprocess.Popen]]:
@@ -86,6 +91,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", help="keep everything here (default: a temporary folder)")
     parser.add_argument("--packages", type=int, default=6, help="number of vit_t packages (default 6)")
+    parser.add_argument("--distinct", type=int, default=6, help="build this many different packages, copy them up to --packages (default 6)")
     parser.add_argument("--full", action="store_true", help="full validation (an encoder pass per package) instead of --quick")
     args = parser.parse_args()
 
@@ -94,9 +100,10 @@ def main() -> int:
     work.mkdir(parents=True)
     os.environ["SAMZOO_CACHE_DIR"] = str(work / "cache")
     folder = work / "packages"
-    _build_packages(folder, args.packages)
+    _build_packages(folder, args.packages, max(1, args.distinct))
     address, procs = _start_cluster(work)
     quick = not args.full
+    load = os.getloadavg()
     try:
         t1 = _validate(folder, work / "one.json", [], quick)
         t2 = _validate(folder, work / "jobs2.json", ["--jobs", "2"], quick)
@@ -109,7 +116,8 @@ def main() -> int:
     same = _comparable(work / "one.json") == _comparable(work / "jobs2.json") == _comparable(work / "cluster.json")
     per_package = [p["seconds"] for p in json.loads((work / "one.json").read_text())["packages"]]
     n = args.packages
-    print(f"samzoo validate{' --quick' if quick else ''}, {n} vit_t packages, {os.cpu_count()} cores, one run")
+    print(f"samzoo validate{' --quick' if quick else ''}, {n} vit_t packages ({min(args.distinct, n)} distinct), {os.cpu_count()} cores, one run")
+    print(f"  load average before / after: {load[0]:.1f} / {os.getloadavg()[0]:.1f}")
     print(f"  1 process                        {t1:7.1f} s   {n / t1 * 60:5.1f} packages/min")
     print(f"  --jobs 2 (local Dask cluster)    {t2:7.1f} s   {n / t2 * 60:5.1f} packages/min   throughput {t1 / t2:.2f}x of 1 process")
     print(f"  --scheduler, 2 running workers   {t3:7.1f} s   {n / t3 * 60:5.1f} packages/min   throughput {t1 / t3:.2f}x of 1 process")

@@ -139,22 +139,19 @@ def _wait_for_port(port: int, timeout: float = 60) -> None:
     raise RuntimeError(f"the scheduler did not listen on port {port}")
 
 
-def test_scheduler_and_two_worker_processes_validate_through_the_cli(tmp_path, packages, four, in_process, dask_cluster):
-    folder = tmp_path / "many"
-    folder.mkdir()
-    for name, path in packages.items():
-        (shutil.copytree if path.is_dir() else shutil.copy)(path, folder / name)
-    proc = run_cli("validate", "--scheduler", dask_cluster, "--quick", "--report", str(tmp_path / "r.json"), str(folder))
+def test_scheduler_and_two_worker_processes_validate_through_the_cli(tmp_path, packages, in_process, dask_cluster):
+    sources = [str(p) for p in packages.values()]
+    proc = run_cli("validate", "--scheduler", dask_cluster, "--quick", "--report", str(tmp_path / "r.json"), *sources)
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
-    data = {Path(p["source"]).name: p for p in json.loads((tmp_path / "r.json").read_text())["packages"]}
-    assert sorted(data) == sorted(packages)
-    killed = data.pop(KILLER)
+    data = json.loads((tmp_path / "r.json").read_text())["packages"]
+    assert [p["source"] for p in data] == sources
+    by_source = {p["source"]: p for p in data}
+    killed = by_source.pop(str(packages[KILLER]))
     assert killed["status"] == "failed"
     assert killed["checks"][0]["message"].startswith("the worker process running this job died"), killed["checks"][0]
-    for name, report in data.items():  # the JSON report file leaves out the covers
-        expected = {k: v for k, v in in_process[str(packages[name])].items() if k != "cover"}
-        assert _comparable({**report, "source": expected["source"]}) == expected, name
+    for source, report in by_source.items():  # the JSON report file leaves out the covers
+        assert _comparable(report) == {k: v for k, v in in_process[source].items() if k != "cover"}, source
 
 
 def test_resources_place_jobs_on_the_workers_that_offer_them(dask_cluster):

@@ -78,13 +78,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return code
 
 
+def _core_note(c) -> str:
+    if not c.env:  # no environment: it could not be built
+        return ""
+    env = f"environment installed in {c.install_seconds:.1f} s" if c.installed else "cached environment"
+    return f" (test {c.seconds:.1f} s; {env})"
+
+
 def _print_text(reports) -> None:
     for r in reports:
         print(f"{'PASSED' if r.passed else 'FAILED'}  {r.source}  ({r.seconds:.1f} s, {r.device}{', quick' if r.quick else ''})")
         for c in r.checks:
             print(f"  {c.status:8} {c.name:15} {c.message}")
         for c in r.cores:
-            env = "environment installed" if c.installed else "cached environment"
-            print(f"  {c.status:8} core {c.core:10} {c.message} (test {c.seconds:.1f} s; {env}{f' in {c.install_seconds:.1f} s' if c.installed else ''})")
+            print(f"  {c.status:8} core {c.core:10} {c.message}{_core_note(c)}")
     passed = sum(r.passed for r in reports)
     print(f"{passed} passed, {len(reports) - passed} failed")

@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import signal
+import time
 import uuid
 from collections import deque
 from typing import Any
@@ -28,6 +29,7 @@ from .worker import call
 
 CONNECT_TIMEOUT_S = 10
 WORKERS_TIMEOUT_S = 120
+DEATH_REPORT_WAIT_S = 5
 _DEATH = re.compile(r"Worker process (\d+) (was killed by signal (\d+)|was killed by unknown signal|exited with status (-?\d+))")
 
 
@@ -87,6 +89,13 @@ class _DeathLog(logging.Handler):
             how = "killed by an unknown signal"
         self.by_pid[int(m.group(1))] = how
 
+    def wait_for(self, pid: int, seconds: float = DEATH_REPORT_WAIT_S) -> str | None:
+        """How ``pid`` ended; the scheduler may notice a death before its nanny reports it, so wait a little."""
+        end = time.monotonic() + seconds
+        while pid not in self.by_pid and time.monotonic() < end:
+            time.sleep(0.05)
+        return self.by_pid.get(pid)
+
 
 @contextlib.contextmanager
 def _nanny_deaths() -> Iterator[_DeathLog]:
@@ -120,6 +129,7 @@ def connect(placement: Placement) -> Iterator[tuple[Any, bool]]:
         cluster = distributed.LocalCluster(
             n_workers=placement.jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
             dashboard_address=None, memory_limit=0, silence_logs=logging.CRITICAL,
+            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},  # its HTTP server: any free port
             resources=dict(placement.resources) or None, env=local_worker_env(placement.jobs),
         )
     with cluster, distributed.Client(cluster, set_as_default=False) as client:
@@ -150,7 +160,7 @@ def _why_failed(future, deaths: _DeathLog | None) -> str:
     e = future.exception()
     if isinstance(e, KilledWorker):
         worker = e.last_worker
-        how = deaths.by_pid.get(worker.pid) if deaths is not None and worker.pid else None
+        how = deaths.wait_for(worker.pid) if deaths is not None and worker.pid else None
         if how:
             return f"the worker process running this job died ({death_cause(how)})"
         return f"the worker process running this job died (worker {worker.address}; its log says why)"

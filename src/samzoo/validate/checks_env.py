@@ -8,8 +8,9 @@
   imports): warning; conda names that cannot be mapped to PyPI: warning.
 
 Imports guarded by ``try``/``except ImportError`` (and their fallbacks in the
-``except`` block) are optional: not required, but they make the dependency that
-provides them needed.
+``except`` block) and imports inside functions (which run only when called, e.g.
+one branch per model type) are optional: not required, but they make the
+dependency that provides them needed.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def architecture_path(rdf: dict[str, Any], root: Path) -> Path | None:
 
 
 def imported_modules(source: str) -> tuple[set[str], set[str]]:
-    """(required, optional) top-level modules a Python file imports; ``try``/``except ImportError`` ones are optional."""
+    """(required, optional) top-level modules a Python file imports; guarded or in-function ones are optional."""
     tree = ast.parse(source)
     required: set[str] = set()
     optional: set[str] = set()
@@ -70,9 +71,10 @@ def imported_modules(source: str) -> tuple[set[str], set[str]]:
                 visit(handler, guarded or catches)
             for part in (*node.orelse, *node.finalbody):
                 visit(part, guarded)
-        else:
+        else:  # an import inside a function runs only when it is called (e.g. one branch per model type)
+            inner = guarded or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
             for child in ast.iter_child_nodes(node):
-                visit(child, guarded)
+                visit(child, inner)
 
     visit(tree, False)
     stdlib = set(sys.stdlib_module_names) | {"__future__"}

@@ -56,7 +56,10 @@ def check_format(rdf: Path) -> tuple[Any, CheckResult]:
         return None, CheckResult("format", "failed", f"the rdf describes a {descr.type!r}, not a model")
     warnings = sum(len(d.warnings) for d in summary.details)
     fv = getattr(descr, "format_version", "?")
-    return descr, CheckResult("format", "passed", f"valid model description (format {fv}; {warnings} warnings from bioimageio.spec)")
+    raw, _ = read_rdf(rdf)
+    declared = str((raw or {}).get("format_version") or fv)
+    fmt = f"format {declared}, read as {fv}" if declared != str(fv) else f"format {fv}"
+    return descr, CheckResult("format", "passed", f"valid model description ({fmt}; {warnings} warnings from bioimageio.spec)")
 
 
 def _file_refs(node: Any, loc: str = "") -> Iterator[tuple[str, str, str | None]]:

@@ -161,7 +161,7 @@ def _build(final: Path, reqs: tuple[str, ...], python: str, options: tuple[str, 
         req_file = tmp / "requirements.txt"
         req_file.write_text("\n".join(reqs) + "\n", encoding="utf-8")
         _run([uv, "pip", "install", "--quiet", "--python", str(tmp_python), *options, "-r", str(req_file)],
-             "installing " + ", ".join(reqs))
+             f"installing its {len(reqs)} requirements")
         (tmp / MARKER).write_text(json.dumps({"requirements": list(reqs), "options": list(options)}), encoding="utf-8")
         if final.exists():  # a leftover without marker (an older, interrupted layout): replace it
             shutil.rmtree(final, ignore_errors=True)

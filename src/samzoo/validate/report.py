@@ -37,7 +37,7 @@ def _md_cell(text: str) -> str:
 
 
 def _env_note(c) -> str:
-    where = ("installed" if c.installed else "cached") + (f" `{c.env[:12]}`" if c.env else "")
+    where = (("installed" if c.installed else "cached") + f" `{c.env[:12]}`") if c.env else "not built"
     return where + (f"; not mapped: {', '.join(c.unmapped)}" if c.unmapped else "")
 
 
