@@ -1,0 +1,1 @@
+"""Self-contained architecture files that are copied into packages (each imports no samzoo module)."""
