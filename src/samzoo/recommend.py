@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .catalog import DOMAINS, Catalog, ModelSpec
-from .errors import SamzooError
+from .errors import ArgumentError, SamzooError
 
 _FALLBACK_DOMAIN = "natural"
 
@@ -46,9 +46,9 @@ def recommend(catalog: Catalog, domain: str, target: str | None = None, fast: bo
     ``quality`` for the larger one. vit_h is never recommended (no spec carries a rule for it).
     """
     if domain not in DOMAINS:
-        raise SamzooError(f"unknown domain {domain!r}; choose one of {', '.join(DOMAINS)}")
+        raise ArgumentError("domain", f"unknown domain {domain!r}; choose one of {', '.join(DOMAINS)}")
     if fast and quality:
-        raise SamzooError("--fast and --quality pull in opposite directions; give at most one")
+        raise ArgumentError("fast", "cannot be combined with quality: they pull in opposite directions; give at most one")
     notes: list[str] = []
     candidates = [s for s in catalog.current(domain) if _serves(s, target)]
     if not candidates and domain != _FALLBACK_DOMAIN:
