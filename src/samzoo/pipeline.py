@@ -261,7 +261,7 @@ def _worker_context():
     import bioimageio.core  # noqa: F401
     import torch  # noqa: F401
 
-    from . import build, validate  # noqa: F401
+    from . import builder, validate  # noqa: F401
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
