@@ -36,9 +36,9 @@ def test_decoder_state_has_micro_sams_keys(transposed):
 
 def test_bad_decoder_states_are_refused():
     good = sam_ais.AISDecoder().state_dict()
-    with pytest.raises(SamzooError, match="unexpected key 'encoder.weight'"):
+    with pytest.raises(SamzooError, match=r"unexpected key .encoder\.weight."):
         check_decoder_state({**good, "encoder.weight": torch.zeros(1)}, "d.pt")
-    with pytest.raises(SamzooError, match="misses 1 tensors"):
+    with pytest.raises(SamzooError, match=r"misses 1 tensors"):
         check_decoder_state({k: v for k, v in good.items() if k != "out_conv.bias"}, "d.pt")
     with pytest.raises(SamzooError, match="out_conv.weight has shape"):
         check_decoder_state({**good, "out_conv.weight": torch.zeros(2, 64, 1, 1)}, "d.pt")

@@ -8,7 +8,8 @@ users (``ais_params``, the CLI's ``--ais-param name=value``).
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 from torch import nn

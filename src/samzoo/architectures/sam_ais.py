@@ -172,13 +172,13 @@ class Decoder(nn.Module):
     def _crop(skip: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
         # torch_em crops every axis after the batch axis to the upsampled tensor's shape, channels included
         index = [slice(None)]
-        for have, want in zip(skip.shape[1:], like.shape[1:]):
+        for have, want in zip(skip.shape[1:], like.shape[1:], strict=True):
             start = (have - want) // 2
             index.append(slice(start, start + want))
         return skip[tuple(index)]
 
     def forward(self, x: torch.Tensor, skips: List[torch.Tensor]) -> torch.Tensor:
-        for block, sampler, skip in zip(self.blocks, self.samplers, skips):
+        for block, sampler, skip in zip(self.blocks, self.samplers, skips, strict=True):
             x = sampler(x)
             x = block(torch.cat([x, self._crop(skip, x)], dim=1))
         return x

@@ -17,6 +17,7 @@ from copy import deepcopy
 from itertools import product
 from typing import Any
 
+from .checks_ais import spatial_size
 from .result import CheckResult, one_line
 from .session import ModelSession
 
@@ -45,8 +46,11 @@ def tolerance(descr: Any, weight_format: str, output_id: str) -> tuple[float, fl
     return 1e-3, 1e-3, 0.0
 
 
-def check_reproduction(session: ModelSession) -> CheckResult:
-    """Reproduce the package's test outputs from its test inputs within its tolerance."""
+def check_reproduction(session: ModelSession, seen: list | None = None) -> CheckResult:
+    """Reproduce the package's test outputs from its test inputs within its tolerance.
+
+    ``seen`` (optional) receives ``("test image", outputs, (y, x) of the input)`` for later checks.
+    """
     from bioimageio.core._resource_tests import evaluate_mismatched_elements
     from bioimageio.core.digest_spec import get_test_input_sample, get_test_output_sample
 
@@ -62,6 +66,8 @@ def check_reproduction(session: ModelSession) -> CheckResult:
         pp.apply_postprocessing(results)
     except Exception as e:
         return CheckResult("inference", "failed", f"the model raised on its test inputs: {type(e).__name__}: {one_line(e, 200)}")
+    if seen is not None:
+        seen.append(("test image", _arrays(results.members), spatial_size(test_input.members)))
     if len(results.members) != len(expected.members):
         return CheckResult("inference", "failed", f"expected {len(expected.members)} outputs, the model returned {len(results.members)}")
     problems, notes = [], []
@@ -88,8 +94,15 @@ def check_reproduction(session: ModelSession) -> CheckResult:
     return CheckResult("inference", "passed", f"{len(expected.members)} test outputs reproduced within tolerance on {session.device} ({session.weight_format}){extra}")
 
 
-def check_size_probes(session: ModelSession) -> CheckResult:
-    """Run resized test inputs (n = 0, 1, 2; batch 1, 2 if free) and check the promised output shapes."""
+def _arrays(members) -> dict:
+    return {str(k): v.data.to_numpy() for k, v in members.items()}
+
+
+def check_size_probes(session: ModelSession, seen: list | None = None) -> CheckResult:
+    """Run resized test inputs (n = 0, 1, 2; batch 1, 2 if free) and check the promised output shapes.
+
+    ``seen`` (optional) receives ``(f"n={n}", outputs, (y, x) of the input)`` for every probe.
+    """
     from bioimageio.core.digest_spec import get_test_input_sample
     from bioimageio.core.sample import Sample
     from bioimageio.spec.model import v0_5
@@ -122,6 +135,8 @@ def check_size_probes(session: ModelSession) -> CheckResult:
         except Exception as e:
             return CheckResult("size_probes", "failed", f"(batch {batch}, n={n}) the model raised: {type(e).__name__}: {one_line(e, 200)}")
         runs += 1
+        if seen is not None:
+            seen.append((f"n={n}" if len(batches) == 1 else f"batch {batch} n={n}", _arrays(result.members), spatial_size(inputs.members)))
         for t in descr.outputs:
             res = result.members.get(t.id)
             if res is None:

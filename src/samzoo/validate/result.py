@@ -9,8 +9,8 @@ Status = Literal["passed", "failed", "skipped", "warning"]
 
 #: every check, in the order it runs and is reported
 CHECK_NAMES: tuple[str, ...] = (
-    "source", "format", "files", "zoo", "identity",
-    "inference", "size_probes", "sam_prompts", "sam_image_only", "sam_two_images",
+    "source", "format", "files", "zoo", "identity", "partner_gates",
+    "inference", "size_probes", "ais", "sam_prompts", "sam_image_only", "sam_two_images",
 )
 
 

@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from .checks_ais import check_ais, check_partner_gates
 from .checks_format import check_files, check_format, read_rdf
 from .checks_zoo import check_zoo
 from .identity import check_identity
@@ -134,6 +135,7 @@ def _validate_opened(pkg: OpenedPackage, device: str, quick: bool, checks: _Chec
     checks.run("files", lambda: check_files(rdf, pkg.root))
     checks.run("zoo", lambda: check_zoo(rdf, pkg.root))
     checks.run("identity", lambda: check_identity(rdf, pkg.root))
+    checks.run("partner_gates", lambda: check_partner_gates(rdf))
     descr = holder.get("descr")
     if descr is None:
         checks.skip_rest("the description is invalid (see format)")
@@ -141,10 +143,10 @@ def _validate_opened(pkg: OpenedPackage, device: str, quick: bool, checks: _Chec
     if checks.results["files"].status == "failed":
         checks.skip_rest("package files are missing or corrupt (see files)")
         return
-    _run_inference(descr, device, quick, checks)
+    _run_inference(descr, rdf, device, quick, checks)
 
 
-def _run_inference(descr, device: str, quick: bool, checks: _Checks) -> None:
+def _run_inference(descr, rdf: dict, device: str, quick: bool, checks: _Checks) -> None:
     """Load the model once; run inference, size probes and the SAM checks on it."""
     from . import checks_sam as sam
     from .checks_inference import check_reproduction, check_size_probes
@@ -170,9 +172,11 @@ def _run_inference(descr, device: str, quick: bool, checks: _Checks) -> None:
                 state = sam.prepare(session)
             except Exception as e:
                 problem = f"cannot read the test tensors: {one_line(e, 160)}"
-        checks.run("inference", lambda: check_reproduction(session))
+        seen: list = []  # the outputs of the test image and of every size probe, for the AIS check
+        checks.run("inference", lambda: check_reproduction(session, seen))
         checks.results["inference"] = _plus(checks.results["inference"], load_seconds)
-        checks.run("size_probes", lambda: check_size_probes(session))
+        checks.run("size_probes", lambda: check_size_probes(session, seen))
+        checks.run("ais", lambda: check_ais(rdf, seen))
         if state is None:
             checks.skip_rest(problem or "not a SAM package")
             return
