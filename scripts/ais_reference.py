@@ -8,6 +8,8 @@ Three steps, each in the environment it needs:
     /work/refenv/bin/python scripts/ais_reference.py micro-sam /tmp/ais_vit_t_seed0.pt tests/data/ais_reference_vit_t_seed0.npz
     # 3. samzoo's environment: samzoo's labels and the adjusted Rand index against micro-sam's
     PYTHONPATH=src python scripts/ais_reference.py compare /tmp/ais_vit_t_seed0.pt tests/data/ais_reference_vit_t_seed0.npz
+    # both decoder variants against micro-sam's own decoder (get_decoder), same weights and embeddings
+    /work/refenv/bin/python scripts/ais_reference.py decoders
 
 The image is ``skimage.data.cell()[:512, :512]`` (a plain crop: no resampling that could differ
 between scikit-image versions). Step 2 imports nothing from samzoo.
@@ -86,6 +88,39 @@ def compare(args) -> None:
           f"identical pixels {np.mean((labels > 0) == (ref['labels'] > 0)):.5f} (foreground)")
 
 
+def decoders(args) -> None:
+    """samzoo's AISDecoder vs micro-sam's get_decoder (torch_em's UNETR), both variants, random BatchNorm statistics."""
+    import importlib.util
+    import warnings
+    from pathlib import Path
+
+    import torch
+    from micro_sam.instance_segmentation import get_decoder
+    from mobile_sam import sam_model_registry
+
+    warnings.simplefilter("ignore")
+    path = Path(__file__).resolve().parents[1] / "src" / "samzoo" / "architectures" / "sam_ais.py"
+    spec = importlib.util.spec_from_file_location("sam_ais", path)
+    sam_ais = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sam_ais)
+    torch.manual_seed(0)
+    sam = sam_model_registry["vit_t"]()
+    for transposed in (False, True):
+        torch.manual_seed(1)
+        ours = sam_ais.AISDecoder(transposed=transposed)
+        for m in ours.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                torch.nn.init.uniform_(m.weight)
+                torch.nn.init.uniform_(m.bias)
+                torch.nn.init.uniform_(m.running_var, 0.5, 2)
+        theirs = get_decoder(sam.image_encoder, ours.state_dict(), "cpu")  # micro-sam picks the variant from the keys
+        emb = torch.randn(1, 256, 16, 16)
+        with torch.no_grad():
+            a, b = ours(emb, (1024, 768), (300, 225)), theirs(emb, (1024, 768), (300, 225))
+        print(f"{'transposed' if transposed else 'interpolation'}: micro-sam built {type(theirs.decoder.samplers[0]).__name__}; "
+              f"max |difference| {float((a - b).abs().max())}, identical {torch.equal(a, b)}")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="step", required=True)
@@ -105,6 +140,8 @@ def main(argv=None) -> int:
     k.add_argument("reference")
     k.add_argument("--threads", type=int, default=2)
     k.set_defaults(run=compare)
+    d = sub.add_parser("decoders")
+    d.set_defaults(run=decoders)
     args = p.parse_args(argv)
     args.run(args)
     return 0
