@@ -112,3 +112,15 @@ def test_bad_ais_arguments_exit_2(args, words, finetuned, tmp_path):
 def test_automatic_without_decoder_exits_2(vit_t_checkpoint, tmp_path):
     proc = run_cli("build", "vit_t_lm", "--checkpoint", str(vit_t_checkpoint), "--mode", "automatic", "-o", str(tmp_path / "x.zip"))
     assert proc.returncode == 2 and "--mode: automatic instance segmentation needs a decoder" in proc.stderr, proc.stderr
+
+
+@pytest.mark.slow
+def test_samzoo_validate_checks_the_ais_package(ais_package):
+    from samzoo.validate import validate_package
+
+    report = validate_package(ais_package, quick=True)
+    checks = {c.name: c for c in report.checks}
+    assert report.passed, [(c.name, c.message) for c in report.checks if c.status == "failed"]
+    assert checks["ais"].status == "passed" and "test image" in checks["ais"].message and "n=2" in checks["ais"].message
+    assert "ilastik yes" in checks["partner_gates"].message and "BiaPy yes" in checks["partner_gates"].message
+    assert checks["sam_prompts"].status == "skipped" and "automatic instance segmentation" in checks["sam_prompts"].message

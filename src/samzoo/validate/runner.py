@@ -13,7 +13,7 @@ import warnings
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from .checks_ais import check_ais, check_partner_gates
+from .checks_ais import ais_output, check_ais, check_partner_gates
 from .checks_format import check_files, check_format, read_rdf
 from .checks_zoo import check_zoo
 from .identity import check_identity
@@ -178,6 +178,8 @@ def _run_inference(descr, rdf: dict, device: str, quick: bool, checks: _Checks) 
         checks.run("size_probes", lambda: check_size_probes(session, seen))
         checks.run("ais", lambda: check_ais(rdf, seen))
         if state is None:
+            if ais_output(rdf) is not None:
+                problem = "an automatic instance segmentation package: no prompts to check (see ais)"
             checks.skip_rest(problem or "not a SAM package")
             return
         checks.run("sam_prompts", lambda: sam.check_prompts(session, state))
