@@ -10,7 +10,7 @@ import torch
 
 from samzoo.ais import (
     DECODER_TENSORS, DEFAULT_PARAMS, adjusted_rand_index, ais_params, build_ais, check_decoder_state,
-    random_ais_checkpoint,
+    decoder_only, random_ais_checkpoint,
 )
 from samzoo.architectures import sam_ais
 from samzoo.errors import ArgumentError, SamzooError
@@ -36,11 +36,13 @@ def test_decoder_state_has_micro_sams_keys(transposed):
 
 def test_bad_decoder_states_are_refused():
     good = sam_ais.AISDecoder().state_dict()
-    with pytest.raises(SamzooError, match=r"unexpected key .encoder\.weight."):
-        check_decoder_state({**good, "encoder.weight": torch.zeros(1)}, "d.pt")
+    with pytest.raises(SamzooError, match=r"unexpected key .head\.weight."):
+        check_decoder_state({**good, "head.weight": torch.zeros(1)}, "d.pt")
+    # a full UNETR state also holds its SAM encoder; micro-sam ignores it, and so does samzoo
+    assert decoder_only({**good, "encoder.patch_embed.weight": torch.zeros(1)}).keys() == good.keys()
     with pytest.raises(SamzooError, match=r"misses 1 tensors"):
         check_decoder_state({k: v for k, v in good.items() if k != "out_conv.bias"}, "d.pt")
-    with pytest.raises(SamzooError, match="out_conv.weight has shape"):
+    with pytest.raises(SamzooError, match=r"out_conv\.weight has shape"):
         check_decoder_state({**good, "out_conv.weight": torch.zeros(2, 64, 1, 1)}, "d.pt")
 
 

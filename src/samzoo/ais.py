@@ -58,6 +58,11 @@ def _typed(name: str, value: Any) -> Any:
     return number
 
 
+def decoder_only(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The decoder's tensors: a full UNETR state also holds its SAM encoder (``encoder.*``), which micro-sam ignores."""
+    return {k: v for k, v in state.items() if not k.startswith("encoder.")}
+
+
 def check_decoder_state(state: Mapping[str, torch.Tensor], source: str) -> bool:
     """Whether the decoder upsamples by transposed convolutions; SamzooError if it is not a UNETR decoder."""
     strange = sorted(k for k in state if not k.startswith(_DECODER_PREFIXES))

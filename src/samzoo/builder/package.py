@@ -230,7 +230,7 @@ def _read_checkpoint(b: _Build, decoder: str | Path | None) -> None:
 
 def _decide_mode(b: _Build, mode: str | None, params: Mapping[str, Any] | None) -> None:
     """Automatic (AIS) when a decoder is there, unless asked otherwise; the AIS parameters, checked."""
-    from ..ais import ais_params, check_decoder_state
+    from ..ais import ais_params, check_decoder_state, decoder_only
 
     if mode not in (None, "automatic", "interactive"):
         raise ArgumentError("mode", f"must be 'automatic' or 'interactive', not {mode!r}")
@@ -242,6 +242,7 @@ def _decide_mode(b: _Build, mode: str | None, params: Mapping[str, Any] | None) 
         raise ArgumentError("ais_params", "only apply to automatic instance segmentation packages")
     if b.mode == "automatic":
         b.ais_params = ais_params(params)
+        b.decoder_state = decoder_only(b.decoder_state)
         b.transposed = check_decoder_state(b.decoder_state, "the decoder")
 
 
