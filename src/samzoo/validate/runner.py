@@ -11,7 +11,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from .checks_ais import ais_output, check_ais, check_partner_gates
 from .checks_format import check_files, check_format, read_rdf
