@@ -35,7 +35,7 @@ def finetuned(tmp_path_factory) -> Path:
 def ais_package(finetuned, tmp_path_factory) -> Path:
     """Built in one command, automatic by default because the checkpoint has a decoder."""
     out = tmp_path_factory.mktemp("ais") / "ais.zip"
-    proc = run_cli("build", "vit_t_lm", "--checkpoint", str(finetuned), "-o", str(out))
+    proc = run_cli("build", "vit_t_lm", "--checkpoint", str(finetuned), "-o", str(out), timeout=1800)  # ~30 s idle; minutes under load
     assert proc.returncode == 0, proc.stderr
     assert "automatic" in proc.stdout
     return out
