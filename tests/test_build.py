@@ -162,7 +162,8 @@ def test_finetuning_checkpoint_with_decoder_and_user_image(vit_t_checkpoint, tmp
     iio.imwrite(tmp_path / "img.png", image)
     iio.imwrite(tmp_path / "lab.png", labels)
     proc = run_cli("build", "greedy-whale", "--checkpoint", str(tmp_path / "finetuned.pt"), "--image", str(tmp_path / "img.png"),
-                   "--labels", str(tmp_path / "lab.png"), "--version", "2", "-o", str(tmp_path / "whale.zip"), cwd=tmp_path)
+                   "--labels", str(tmp_path / "lab.png"), "--version", "2", "--mode", "interactive",
+                   "-o", str(tmp_path / "whale.zip"), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "sha256" in proc.stdout
     pkg = tmp_path / "whale.zip"

@@ -163,7 +163,7 @@ def _run_task(task: Task, start: float) -> Entry:
 
     result = build_package(task.model_type, task.checkpoint, decoder=task.decoder, catalog=catalog, output=out_dir)
     final = result.path
-    validation, status, message = None, "built", f"built {result.version} ({result.size / 1e6:.1f} MB)"
+    validation, status, message = None, "built", f"built {result.version}, {result.mode} ({result.size / 1e6:.1f} MB)"
     if task.validate:
         from .validate import validate_package
 

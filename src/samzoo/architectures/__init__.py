@@ -10,3 +10,5 @@ from pathlib import Path
 
 #: the architecture file of every SAM package, shipped under this same name
 SAM_ADAPTOR = Path(__file__).with_name("sam_adaptor.py")
+#: the architecture file of every automatic-instance-segmentation (AIS) package
+SAM_AIS = Path(__file__).with_name("sam_ais.py")

@@ -19,8 +19,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
-from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -35,6 +35,7 @@ from ..checkpoint import (
 )
 from ..errors import ArgumentError, OutputError, SamzooError
 from ..hashing import file_digest, file_hash
+from . import ais_package
 from . import rdf as rdf_mod
 from .cover import cover_png
 from .determinism import one_thread, thread_independent
@@ -67,12 +68,14 @@ class BuildResult:
     weights_size: int
     timings: tuple[tuple[str, float], ...]
     notes: tuple[str, ...] = field(default=())
+    mode: str = "interactive"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": str(self.path), "sha256": self.sha256, "model_type": self.model_type, "encoder": self.encoder,
             "version": self.version, "rebuild": self.rebuild, "zoo_id": self.zoo_id, "size": self.size,
             "weights_size": self.weights_size, "timings": dict(self.timings), "notes": list(self.notes),
+            "mode": self.mode,
         }
 
 
@@ -101,6 +104,10 @@ class _Build:
     # read_checkpoint
     state_dict: dict | None = None
     decoder_state: dict | None = None
+    # decide_mode: "interactive" (prompts) or "automatic" (AIS), its parameters and decoder variant
+    mode: str = "interactive"
+    ais_params: dict = field(default_factory=dict)
+    transposed: bool = False
     # decide_version
     decision: VersionDecision | None = None
     # model_and_test_data
@@ -128,7 +135,25 @@ class _Build:
 
     @property
     def decoder_file(self) -> str | None:
-        return f"{self.spec.encoder}_decoder.pt" if self.decoder_state is not None else None
+        """The decoder attachment of an interactive package (an AIS package holds it in its weights file)."""
+        if self.decoder_state is None or self.mode == "automatic":
+            return None
+        return f"{self.spec.encoder}_decoder.pt"
+
+    def samzoo_config(self) -> dict[str, Any]:
+        """``config.samzoo`` of rdf.yaml."""
+        spec, decision = self.spec, self.decision
+        return {
+            "model_type": spec.model_type,
+            "encoder": spec.encoder,
+            "domain": spec.domain,
+            "mode": self.mode,
+            "catalog_version": decision.matched.version if decision.matched else None,
+            "rebuild_of_published_weights": decision.rebuild,
+            # the content's hash, not the file's name: the package depends only on what the weights are
+            "source_checkpoint_xxh128": self.checkpoint_hash("xxh128").split(":", 1)[1],
+            "test_image": self.tests.source,
+        }
 
 
 def default_output(model_type: str, nickname: str | None, version: str) -> Path:
@@ -148,9 +173,14 @@ def build_package(
     force: bool = False,
     catalog: Catalog | None = None,
     on_message: Callable[[str], None] | None = None,
+    mode: str | None = None,
+    ais_params: Mapping[str, Any] | None = None,
 ) -> BuildResult:
     """Build the BioImage.IO package of catalog model ``name`` from the SAM weights in ``checkpoint``.
 
+    ``mode``: ``"automatic"`` (instance segmentation from the image alone; needs a decoder, from
+    ``checkpoint``'s ``decoder_state`` or ``decoder``) or ``"interactive"`` (prompts); default
+    automatic when there is a decoder. ``ais_params`` overrides the post-processing defaults.
     A pure function of its inputs: the same inputs give a byte-identical zip. Raises
     :class:`SamzooError` (one line) for bad inputs; never leaves a file at the output path on failure.
     """
@@ -161,19 +191,26 @@ def build_package(
         raise ArgumentError("output", f"folder {Path(output).parent} does not exist; create it first")
     b = _Build(spec=ref.spec, catalog=catalog, checkpoint=Path(checkpoint), timer=timer, on_message=on_message)
     _read_checkpoint(b, decoder)
+    _decide_mode(b, mode, ais_params)
     _decide_version(b, ref, version, force)
     _model_and_test_data(b, image, labels)
     out_path = _output_path(b, output)
     with _staging(out_path) as (staging, tmp_zip):
-        _encoder_pass(b, staging)
-        _stage_files(b, staging)
-        _describe(b, staging)
+        if b.mode == "automatic":
+            ais_package.ais_pass(b, staging)
+            ais_package.stage_files(b, staging)
+            _write_rdf(b, staging, ais_package.ais_rdf(b, staging))
+        else:
+            _encoder_pass(b, staging)
+            _stage_files(b, staging)
+            _describe(b, staging)
         digest = _seal(b, staging, tmp_zip, out_path)
     spec, decision = b.spec, b.decision
     return BuildResult(
         path=out_path, sha256=digest, model_type=spec.model_type, encoder=spec.encoder, version=decision.version,
         rebuild=decision.rebuild, zoo_id=f"{spec.nickname}/{decision.version}" if spec.nickname else None,
         size=out_path.stat().st_size, weights_size=b.weights_size, timings=tuple(timer.steps), notes=tuple(b.notes),
+        mode=b.mode,
     )
 
 
@@ -203,6 +240,24 @@ def _read_checkpoint(b: _Build, decoder: str | Path | None) -> None:
     decoder_state = as_float32(decoder_state) if decoder_state is not None else None
     b.state_dict, b.decoder_state = ckpt.state_dict, decoder_state
     b.timer.lap("load checkpoint")
+
+
+def _decide_mode(b: _Build, mode: str | None, params: Mapping[str, Any] | None) -> None:
+    """Automatic (AIS) when a decoder is there, unless asked otherwise; the AIS parameters, checked."""
+    from ..ais import ais_params, check_decoder_state, decoder_only
+
+    if mode not in (None, "automatic", "interactive"):
+        raise ArgumentError("mode", f"must be 'automatic' or 'interactive', not {mode!r}")
+    if mode == "automatic" and b.decoder_state is None:
+        raise ArgumentError("mode", "automatic instance segmentation needs a decoder: pass a checkpoint with a "
+                                    "decoder_state or the decoder file, or build the interactive package")
+    b.mode = mode or ("automatic" if b.decoder_state is not None else "interactive")
+    if params and b.mode != "automatic":
+        raise ArgumentError("ais_params", "only apply to automatic instance segmentation packages")
+    if b.mode == "automatic":
+        b.ais_params = ais_params(params)
+        b.decoder_state = decoder_only(b.decoder_state)
+        b.transposed = check_decoder_state(b.decoder_state, "the decoder")
 
 
 def _decide_version(b: _Build, ref: ModelRef, requested: str | None, force: bool) -> None:
@@ -275,24 +330,18 @@ def _stage_files(b: _Build, staging: Path) -> None:
 
 def _describe(b: _Build, staging: Path) -> None:
     """rdf.yaml, from the catalog and the staged files' hashes, validated by bioimageio.spec."""
-    spec, decision = b.spec, b.decision
-    samzoo_config = {
-        "model_type": spec.model_type,
-        "encoder": spec.encoder,
-        "domain": spec.domain,
-        "catalog_version": decision.matched.version if decision.matched else None,
-        "rebuild_of_published_weights": decision.rebuild,
-        # the content's hash, not the file's name: the package depends only on what the weights are
-        "source_checkpoint_xxh128": b.checkpoint_hash("xxh128").split(":", 1)[1],
-        "test_image": b.tests.source,
-    }
     description = rdf_mod.model_rdf(rdf_mod.RdfInputs(
-        spec=spec, version=decision.version, files=TEST_TENSOR_FILES,
+        spec=b.spec, version=b.decision.version, files=TEST_TENSOR_FILES,
         sha={p.name: file_digest(p) for p in sorted(staging.iterdir())},
         weights_file=b.weights_file, decoder_file=b.decoder_file, torch_version=_torch_version(),
-        samzoo_config=samzoo_config, scores_max=float(b.outputs["scores"].max()),
+        samzoo_config=b.samzoo_config(), scores_max=float(b.outputs["scores"].max()),
         embeddings_max=float(abs(b.outputs["embeddings"]).max()),
     ))
+    _write_rdf(b, staging, description)
+
+
+def _write_rdf(b: _Build, staging: Path, description: dict[str, Any]) -> None:
+    """Validate the description with bioimageio.spec and write it as rdf.yaml."""
     rdf_mod.validate_rdf(description, staging)
     (staging / "rdf.yaml").write_text(rdf_mod.dump_rdf(description), encoding="utf-8")
     b.timer.lap("describe and validate")

@@ -145,30 +145,8 @@ class RdfInputs:
 def model_rdf(inputs: RdfInputs) -> dict[str, Any]:
     """The rdf.yaml content of a package."""
     spec, sha = inputs.spec, inputs.sha
-    known = _known_github_users()
     tensor_inputs, tensor_outputs = tensors(inputs.files, sha)
-    rdf: dict[str, Any] = {
-        "type": "model",
-        "format_version": FORMAT_VERSION,
-        "name": spec.display_name,
-        "description": spec.description,
-    }
-    if spec.nickname:
-        rdf["id"] = spec.nickname
-        rdf["id_emoji"] = spec.emoji
-    rdf["version"] = inputs.version
-    rdf["authors"] = [_person(p, known) for p in spec.authors] or [{"name": "unknown"}]
-    # a maintainer needs a github_user; only users bioimageio.spec knows offline
-    maintainers = [_person(p, known) for p in spec.maintainers if p.github_user and p.github_user.lower() in known]
-    if maintainers:
-        rdf["maintainers"] = maintainers
-    rdf["cite"] = [{k: v for k, v in (("text", c.text), ("doi", c.doi), ("url", c.url)) if v} for c in spec.citations]
-    rdf["license"] = spec.license
-    rdf["tags"] = list(spec.tags)
-    if spec.git_repo:
-        rdf["git_repo"] = spec.git_repo
-    rdf["documentation"] = "documentation.md"  # plain paths: format 0.5.4, read by older specs too
-    rdf["covers"] = ["cover.png"]
+    rdf = metadata_rdf(spec, inputs.version)
     rdf["inputs"] = tensor_inputs
     rdf["outputs"] = tensor_outputs
     rdf["weights"] = {
@@ -191,6 +169,34 @@ def model_rdf(inputs: RdfInputs) -> dict[str, Any]:
         "bioimageio": {"reproducibility_tolerance": reproducibility_tolerance(inputs.scores_max, inputs.embeddings_max)},
         "samzoo": dict(inputs.samzoo_config),
     }
+    return rdf
+
+
+def metadata_rdf(spec: ModelSpec, version: str) -> dict[str, Any]:
+    """The catalog's part of rdf.yaml (name to covers), the same for every kind of package."""
+    known = _known_github_users()
+    rdf: dict[str, Any] = {
+        "type": "model",
+        "format_version": FORMAT_VERSION,
+        "name": spec.display_name,
+        "description": spec.description,
+    }
+    if spec.nickname:
+        rdf["id"] = spec.nickname
+        rdf["id_emoji"] = spec.emoji
+    rdf["version"] = version
+    rdf["authors"] = [_person(p, known) for p in spec.authors] or [{"name": "unknown"}]
+    # a maintainer needs a github_user; only users bioimageio.spec knows offline
+    maintainers = [_person(p, known) for p in spec.maintainers if p.github_user and p.github_user.lower() in known]
+    if maintainers:
+        rdf["maintainers"] = maintainers
+    rdf["cite"] = [{k: v for k, v in (("text", c.text), ("doi", c.doi), ("url", c.url)) if v} for c in spec.citations]
+    rdf["license"] = spec.license
+    rdf["tags"] = list(spec.tags)
+    if spec.git_repo:
+        rdf["git_repo"] = spec.git_repo
+    rdf["documentation"] = "documentation.md"  # plain paths: format 0.5.4, read by older specs too
+    rdf["covers"] = ["cover.png"]
     return rdf
 
 

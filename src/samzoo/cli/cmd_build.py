@@ -18,7 +18,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("name", nargs="?", help="any catalog name: vit_b_lm, diplomatic-bug, noisy-ox/1.2, ...")
     p.add_argument("--checkpoint", help="SAM state dict or micro-sam fine-tuning checkpoint (.pt)")
-    p.add_argument("--decoder", help="instance-segmentation decoder state dict, stored as <encoder>_decoder.pt")
+    p.add_argument("--decoder", help="instance-segmentation decoder state dict (or a combined file with decoder_state)")
+    p.add_argument("--mode", choices=("automatic", "interactive"),
+                   help="automatic: instance segmentation from the image alone (one input, one label output; "
+                   "needs a decoder); interactive: prompts in, masks out. Default: automatic when there is a decoder")
+    p.add_argument("--ais-param", dest="ais_params", action="append", metavar="NAME=VALUE", default=None,
+                   help="with --mode automatic: a post-processing parameter (e.g. min_size=10, "
+                   "center_distance_threshold=0.4); repeat for several")
     p.add_argument("--image", help="test image (PNG/TIFF/JPEG/.npy, 2D grey or RGB); default: a sample of the model's domain")
     p.add_argument("--labels", help="label image of --image (0 = background); default: Otsu threshold of the image")
     p.add_argument("-o", "--output", help="package path (.zip), or a folder for <nickname or model type>-<version>.zip; default: that name here")
@@ -41,6 +47,19 @@ def _usage(msg: str) -> int:
     return 2
 
 
+def _parse_params(items: list[str] | None) -> dict[str, str] | str | None:
+    """``["min_size=10", ...]`` -> ``{"min_size": "10"}``, or the usage error as a string."""
+    if not items:
+        return None
+    params = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            return f"--ais-param takes NAME=VALUE, got {item!r}"
+        params[name.strip()] = value.strip()
+    return params
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     if args.all:
         return cmd_build_all(args)
@@ -48,9 +67,12 @@ def cmd_build(args: argparse.Namespace) -> int:
         return _usage("give NAME and --checkpoint PATH, or --all -o DIR (--checkpoints DIR | --from-catalog)")
     from ..builder import build_package
 
+    params = _parse_params(args.ais_params)
+    if isinstance(params, str):
+        return _usage(params)
     result = build_package(
         args.name, args.checkpoint, decoder=args.decoder, image=args.image, labels=args.labels,
-        output=args.output, version=args.version, force=args.force,
+        output=args.output, version=args.version, force=args.force, mode=args.mode, ais_params=params,
         on_message=lambda msg: print(f"samzoo: {msg}", file=sys.stderr),
     )
     if args.json:
@@ -59,7 +81,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     total = sum(t for _, t in result.timings)
     kind = "rebuild of published weights" if result.rebuild else "new release"
     zoo = f" ({result.zoo_id})" if result.zoo_id else ""
-    print(f"built {result.path}: {result.model_type} version {result.version}{zoo}, {kind}")
+    print(f"built {result.path}: {result.model_type} version {result.version}{zoo}, {kind}, {result.mode}")
     print(f"  sha256 {result.sha256}")
     print(f"  {result.size / 1e6:.1f} MB ({result.size / result.weights_size:.2f}x the weights), {total:.1f} s")
     return 0

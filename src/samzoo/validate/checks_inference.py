@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .checks_ais import spatial_size
 from .result import CheckResult, one_line
 from .session import ModelSession
 
@@ -92,8 +93,11 @@ def nonfinite_problem(name: str, actual: np.ndarray, expected: np.ndarray) -> st
     return None
 
 
-def _compare(session: ModelSession) -> tuple[list[str], list[str], int]:
-    """(problems, notes, number of outputs) of one run of the test inputs against the test outputs."""
+def _compare(session: ModelSession, seen: list | None = None) -> tuple[list[str], list[str], int]:
+    """(problems, notes, number of outputs) of one run of the test inputs against the test outputs.
+
+    ``seen`` (optional) receives ``("test image", outputs, (y, x) of the input)`` for later checks.
+    """
     from bioimageio.core._resource_tests import evaluate_mismatched_elements
     from bioimageio.core.digest_spec import get_test_input_sample, get_test_output_sample
 
@@ -106,6 +110,8 @@ def _compare(session: ModelSession) -> tuple[list[str], list[str], int]:
     )
     results = deepcopy(raw)
     pp.apply_postprocessing(results)
+    if seen is not None:
+        seen.append(("test image", _arrays(results.members), spatial_size(test_input.members)))
     if len(results.members) != len(expected.members):
         return [f"expected {len(expected.members)} outputs, the model returned {len(results.members)}"], [], len(expected.members)
     problems, notes = [], []
@@ -152,8 +158,10 @@ def _made_under_other_segment_anything(session: ModelSession) -> str | None:
     return None if problems else installed
 
 
-def check_reproduction(session: ModelSession) -> CheckResult:
+def check_reproduction(session: ModelSession, seen: list | None = None) -> CheckResult:
     """Reproduce the package's test outputs from its test inputs within its tolerance.
+
+    ``seen`` (optional) receives ``("test image", outputs, (y, x) of the input)`` for later checks.
 
     When they differ only because the test outputs were made under the other ``segment_anything``
     implementation (PyPI ``segment-anything`` vs the fork ``segment-anything-py``), the message says so.
@@ -167,7 +175,7 @@ def check_reproduction(session: ModelSession) -> CheckResult:
         if declared:
             more = f" (+{len(declared) - 1} more)" if len(declared) > 1 else ""
             return CheckResult("inference", "failed", declared[0] + more + " — the test tensors do not match the description")
-        problems, notes, n = _compare(session)
+        problems, notes, n = _compare(session, seen)
     except Exception as e:
         return CheckResult("inference", "failed", f"the model raised on its test inputs: {type(e).__name__}: {one_line(e, 200)}")
     if problems:
@@ -185,8 +193,15 @@ def check_reproduction(session: ModelSession) -> CheckResult:
     return CheckResult("inference", "passed", f"{n} test outputs reproduced within tolerance on {session.device} ({session.weight_format}){extra}")
 
 
-def check_size_probes(session: ModelSession) -> CheckResult:
-    """Run resized test inputs (n = 0, 1, 2; batch 1, 2 if free) and check the promised output shapes."""
+def _arrays(members) -> dict:
+    return {str(k): v.data.to_numpy() for k, v in members.items()}
+
+
+def check_size_probes(session: ModelSession, seen: list | None = None) -> CheckResult:
+    """Run resized test inputs (n = 0, 1, 2; batch 1, 2 if free) and check the promised output shapes.
+
+    ``seen`` (optional) receives ``(f"n={n}", outputs, (y, x) of the input)`` for every probe.
+    """
     from bioimageio.core.digest_spec import get_test_input_sample
     from bioimageio.core.sample import Sample
     from bioimageio.spec.model import v0_5
@@ -219,6 +234,8 @@ def check_size_probes(session: ModelSession) -> CheckResult:
         except Exception as e:
             return CheckResult("size_probes", "failed", f"(batch {batch}, n={n}) the model raised: {type(e).__name__}: {one_line(e, 200)}")
         runs += 1
+        if seen is not None:
+            seen.append((f"n={n}" if len(batches) == 1 else f"batch {batch} n={n}", _arrays(result.members), spatial_size(inputs.members)))
         for t in descr.outputs:
             res = result.members.get(t.id)
             if res is None:

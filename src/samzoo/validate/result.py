@@ -9,8 +9,8 @@ Status = Literal["passed", "failed", "skipped", "warning"]
 
 #: every check, in the order it runs and is reported
 CHECK_NAMES: tuple[str, ...] = (
-    "source", "format", "files", "zoo", "identity", "environment",
-    "inference", "size_probes", "sam_prompts", "sam_image_only", "encoder",
+    "source", "format", "files", "zoo", "identity", "environment", "partner_gates",
+    "inference", "size_probes", "ais", "sam_prompts", "sam_image_only", "encoder",
 )
 
 

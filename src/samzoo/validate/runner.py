@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from ..errors import ArgumentError
 from ..untrusted import InputLimitError, read_bytes_bounded
 from .checks_env import check_environment
+from .checks_ais import ais_output, check_ais, check_partner_gates
 from .checks_format import check_files, check_format, read_rdf
 from .core_releases import check_core_versions
 from .environment_file import EnvRequirements
@@ -204,6 +205,7 @@ def _validate_opened(pkg: OpenedPackage, device: str, quick: bool, checks: _Chec
     checks.run("zoo", lambda: check_zoo(rdf, pkg.root))
     checks.run("identity", lambda: check_identity(rdf, pkg.root, catalog_dir))
     checks.run("environment", lambda: check_environment(rdf, pkg.root))
+    checks.run("partner_gates", lambda: check_partner_gates(rdf))
     descr = holder.get("descr")
     if descr is None:
         checks.skip_rest("the description is invalid (see format)")
@@ -211,11 +213,11 @@ def _validate_opened(pkg: OpenedPackage, device: str, quick: bool, checks: _Chec
     if checks.results["files"].status == "failed":
         checks.skip_rest("package files are missing or corrupt (see files)")
         return rdf
-    _run_inference(descr, device, quick, checks)
+    _run_inference(descr, rdf, device, quick, checks)
     return rdf
 
 
-def _run_inference(descr, device: str, quick: bool, checks: _Checks) -> None:
+def _run_inference(descr, rdf: dict, device: str, quick: bool, checks: _Checks) -> None:
     """Load the model once; run inference, size probes and the SAM checks on it."""
     from . import checks_sam as sam
     from .checks_inference import check_reproduction, check_size_probes, tolerance
@@ -241,10 +243,14 @@ def _run_inference(descr, device: str, quick: bool, checks: _Checks) -> None:
                 state = sam.prepare(session)
             except Exception as e:
                 problem = f"cannot read the test tensors: {one_line(e, 160)}"
-        checks.run("inference", lambda: check_reproduction(session))
+        seen: list = []  # the outputs of the test image and of every size probe, for the AIS check
+        checks.run("inference", lambda: check_reproduction(session, seen))
         checks.results["inference"] = _plus(checks.results["inference"], load_seconds)
-        checks.run("size_probes", lambda: check_size_probes(session))
+        checks.run("size_probes", lambda: check_size_probes(session, seen))
+        checks.run("ais", lambda: check_ais(rdf, seen))
         if state is None:
+            if ais_output(rdf) is not None:
+                problem = "an automatic instance segmentation package: no prompts to check (see ais)"
             checks.skip_rest(problem or "not a SAM package")
             return
         checks.run("sam_prompts", lambda: sam.check_prompts(session, state))

@@ -1,0 +1,100 @@
+"""``ais`` and ``partner_gates``: instance-label outputs, and the partner tools' static gates.
+
+``ais`` applies to packages whose only output is an integer label image (automatic
+instance segmentation): on every output the inference check and the size probes
+produced (no extra forward pass), the labels must be integers, of the input's spatial
+size, non-negative (0 = background) and canonical (objects 1..n numbered by the raster
+position of their first pixel), and the test image must hold at least one object.
+
+``partner_gates`` reports, for any package, the static gates the zoo's compatibility
+check applies: deepImageJ (a single input and a weight format it runs: TorchScript or
+TensorFlow), ilastik (a single input and a single output), BiaPy (a single input).
+It is informational: it never fails a package.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .result import CheckResult
+
+_INTEGER_TYPES = {"uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64"}
+_DEEPIMAGEJ_FORMATS = ("torchscript", "tensorflow_saved_model_bundle")
+
+
+def _count(rdf: dict, key: str) -> int:
+    items = rdf.get(key)
+    return len(items) if isinstance(items, list) else 0
+
+
+def check_partner_gates(rdf: dict) -> CheckResult:
+    """Which partner tools' static gates the package meets (informational)."""
+    n_in, n_out = _count(rdf, "inputs"), _count(rdf, "outputs")
+    weights = rdf.get("weights") if isinstance(rdf.get("weights"), dict) else {}
+    formats = [f for f in _DEEPIMAGEJ_FORMATS if weights.get(f)]
+    gates = {
+        "deepImageJ": [why for ok, why in ((n_in == 1, f"{n_in} inputs"), (bool(formats), "no TorchScript or TensorFlow weights")) if not ok],
+        "ilastik": [why for ok, why in ((n_in == 1, f"{n_in} inputs"), (n_out == 1, f"{n_out} outputs")) if not ok],
+        "BiaPy": [f"{n_in} inputs"] if n_in != 1 else [],
+    }
+    parts = [f"{tool} {'yes' if not why else 'no (' + ', '.join(why) + ')'}" for tool, why in gates.items()]
+    return CheckResult("partner_gates", "passed", "informational: " + "; ".join(parts))
+
+
+def ais_output(rdf: dict) -> str | None:
+    """The id of the label output when the package is an AIS package (one integer output), else None."""
+    outputs = rdf.get("outputs")
+    if not isinstance(outputs, list) or len(outputs) != 1 or not isinstance(outputs[0], dict):
+        return None
+    data = outputs[0].get("data")
+    dtype = data.get("type") if isinstance(data, dict) else None
+    return str(outputs[0].get("id")) if dtype in _INTEGER_TYPES else None
+
+
+def label_problem(labels: np.ndarray, spatial: tuple[int, int]) -> str | None:
+    """Why an output is not a canonical instance label image of ``spatial`` size (None when it is)."""
+    if not np.issubdtype(labels.dtype, np.integer):
+        return f"labels have dtype {labels.dtype}, not an integer type"
+    if tuple(labels.shape[-2:]) != tuple(spatial):
+        return f"labels are {labels.shape[-2]} x {labels.shape[-1]}, the input {spatial[0]} x {spatial[1]}"
+    if labels.size and labels.min() < 0:
+        return f"negative label {int(labels.min())} (0 must be the background)"
+    flat = labels.ravel()
+    ids, first = np.unique(flat, return_index=True)
+    ids, first = ids[ids != 0], first[ids != 0]
+    order = ids[np.argsort(first, kind="stable")]
+    if not np.array_equal(order, np.arange(1, ids.size + 1)):
+        return "ids are not canonical (objects 1..n in the raster order of their first pixel)"
+    return None
+
+
+def check_ais(rdf: dict, seen: list[tuple[str, dict[str, np.ndarray], tuple[int, int]]]) -> CheckResult:
+    """Every label output seen (test image and size probes): integers, input size, 0 background, canonical ids."""
+    out_id = ais_output(rdf)
+    if out_id is None:
+        return CheckResult("ais", "skipped", "not an automatic instance segmentation package (needs one integer label output)")
+    if not seen:
+        return CheckResult("ais", "skipped", "no outputs to check (the inference check did not run)")
+    counts = {}
+    for what, outputs, spatial in seen:
+        labels = outputs.get(out_id)
+        if labels is None:
+            return CheckResult("ais", "failed", f"{what}: output {out_id!r} missing")
+        labels = np.asarray(labels)
+        problem = label_problem(labels, spatial)
+        if problem is not None:
+            return CheckResult("ais", "failed", f"{what}: {problem}")
+        counts[what] = int(labels.max()) if labels.size else 0
+    if counts.get("test image", 1) == 0:
+        return CheckResult("ais", "failed", "no object found in the test image; the test output should show the model at work")
+    listing = ", ".join(f"{what} {n}" for what, n in counts.items())
+    return CheckResult("ais", "passed", f"canonical label images of the input's size; objects: {listing}")
+
+
+def spatial_size(sample_members: dict[Any, Any]) -> tuple[int, int]:
+    """(y, x) of the first input of a bioimageio Sample's members."""
+    tensor = next(iter(sample_members.values()))
+    sizes = {str(k): v for k, v in tensor.sizes.items()}
+    return int(sizes.get("y", 0)), int(sizes.get("x", 0))
