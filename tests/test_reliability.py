@@ -299,7 +299,7 @@ def test_stale_staging_of_dead_builds_is_removed(tmp_path):
     import subprocess
     import sys
 
-    from samzoo.builder.package import _owner, clean_stale_staging
+    from samzoo.builder.staging import _owner, clean_stale_staging
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()

@@ -10,16 +10,13 @@ end, so a failed or interrupted build leaves nothing at the output path.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import socket
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -33,13 +30,14 @@ from ..checkpoint import (
     load_state_dict_file,
     nonfinite_problem,
 )
-from ..errors import ArgumentError, OutputError, SamzooError
+from ..errors import ArgumentError, SamzooError
 from ..hashing import file_digest, file_hash
 from . import ais_package
 from . import rdf as rdf_mod
 from .cover import cover_png
 from .determinism import one_thread, thread_independent
 from .docs import documentation
+from .staging import staging_next_to
 from .test_data import TestInputs, load_test_inputs
 from .versioning import VersionDecision, decide_version
 from .zipwrite import write_zip
@@ -195,7 +193,7 @@ def build_package(
     _decide_version(b, ref, version, force)
     _model_and_test_data(b, image, labels)
     out_path = _output_path(b, output)
-    with _staging(out_path) as (staging, tmp_zip):
+    with staging_next_to(out_path) as (staging, tmp_zip):
         if b.mode == "automatic":
             ais_package.ais_pass(b, staging)
             ais_package.stage_files(b, staging)
@@ -367,62 +365,6 @@ def _output_path(b: _Build, output: str | Path | None) -> Path:
     if out_path.is_dir():
         raise ArgumentError("output", f"{out_path} is a folder; name the package file, or a folder without one of that name")
     return out_path.absolute()
-
-
-def _owner() -> str:
-    """Who owns a staging name: host and pid (a pid alone is ambiguous across machines sharing a folder)."""
-    host = "".join(c if c.isalnum() or c == "-" else "-" for c in socket.gethostname())[:40] or "host"
-    return f"{host}-{os.getpid()}"
-
-
-def _alive(owner: str) -> bool:
-    """Whether the build that named a staging folder ``owner`` may still run (dead only when we can tell)."""
-    host, _, pid = owner.rpartition("-")
-    if host != _owner().rpartition("-")[0] or not pid.isdigit():
-        return True  # another machine's, or not ours to judge
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
-
-
-def clean_stale_staging(folder: Path, name: str) -> list[Path]:
-    """Remove the staging folders and temporary zips of builds of ``name`` in ``folder`` whose process is gone.
-
-    A build killed with SIGKILL (or a machine that lost power) cannot clean up after itself;
-    the next build of the same package does it. Returns what was removed.
-    """
-    removed = []
-    for p in folder.glob(f".{name}.*"):
-        parts = p.name[len(name) + 2:].split(".")
-        if len(parts) < 2 or parts[-1] not in ("build", "tmp") or _alive(parts[0]):
-            continue
-        shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
-        removed.append(p)
-    return removed
-
-
-@contextlib.contextmanager
-def _staging(out_path: Path) -> Iterator[tuple[Path, Path]]:
-    """A staging folder and a temporary zip name next to ``out_path``; both gone afterwards, whatever happens.
-
-    Both carry host and pid, so a later build removes those of builds that were killed (:func:`clean_stale_staging`).
-    """
-    clean_stale_staging(out_path.parent, out_path.name)
-    owner = _owner()
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_path.name}.{owner}.", suffix=".build", dir=out_path.parent))
-    except OSError as e:
-        raise OutputError(f"{out_path.parent}: cannot write the package there ({e.strerror or type(e).__name__}); choose another output") from None
-    tmp_zip = out_path.with_name(f".{out_path.name}.{owner}.tmp")
-    try:
-        yield staging, tmp_zip
-    finally:
-        tmp_zip.unlink(missing_ok=True)
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _save_weights(state: dict, path: Path, errors: list[BaseException]) -> None:
