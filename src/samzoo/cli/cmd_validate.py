@@ -20,6 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--jobs", "-j", type=int, default=1, help="validate this many packages in parallel processes")
     p.add_argument("--report", action="append", default=[], metavar="PATH",
                    help="write a report; the suffix picks the format: .json, .md or .html (repeatable)")
+    p.add_argument("--summary", metavar="PATH",
+                   help="also write bioimageio's ValidationSummary JSON (as `bioimageio test --summary x.json`): "
+                   "PATH.json for one package, else one <package>.json per package in the folder PATH")
     p.add_argument("--quick", action="store_true", help="skip the one encoder pass (sam_image_only, sam_two_images); all other checks run")
     p.add_argument("--json", action="store_true", help="print the JSON report on stdout instead of the text summary")
     p.set_defaults(func=cmd_validate)
@@ -33,6 +36,7 @@ def _progress(report, done: int, total: int) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from ..validate import expand_sources, validate_many
+    from ..validate.bioimageio_summary import check_summary_target, write_validation_summaries
     from ..validate.report import append_step_summary, check_report_path, to_json, write_report
     from ..validate.session import resolve_device
 
@@ -41,10 +45,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     reports_to = [check_report_path(p) for p in args.report]
     device = resolve_device(args.device)
     sources = expand_sources(args.sources)
+    if args.summary:
+        check_summary_target(args.summary, len(sources))
     progress = _progress if sys.stderr.isatty() else None
     reports = validate_many(sources, device=device, quick=args.quick, jobs=args.jobs, on_done=progress)
     for path in reports_to:
         write_report(reports, path)
+    if args.summary:
+        write_validation_summaries(reports, args.summary)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         append_step_summary(reports, summary)

@@ -39,7 +39,7 @@ class _Checks:
         results = out if isinstance(out, tuple) else (out,)
         seconds = time.perf_counter() - start
         for i, r in enumerate(results):  # checks sharing one computation: its time goes to the first
-            self.results[r.name] = CheckResult(r.name, r.status, r.message, round(seconds if i == 0 else 0.0, 3))
+            self.results[r.name] = CheckResult(r.name, r.status, r.message, round(seconds if i == 0 else 0.0, 3), r.details)
 
     def skip_rest(self, reason: str) -> None:
         for name in CHECK_NAMES:
@@ -123,6 +123,8 @@ def _validate_opened(pkg: OpenedPackage, device: str, quick: bool, checks: _Chec
         model_id=str(rdf["id"]) if rdf.get("id") else None,
         version=str(rdf["version"]) if rdf.get("version") is not None else None,
         cover=_cover_uri(rdf, pkg.root),
+        rdf_type=str(rdf["type"]) if rdf.get("type") else None,
+        format_version=str(rdf["format_version"]) if rdf.get("format_version") else None,
     )
     holder: dict = {}
 
@@ -187,7 +189,7 @@ def _run_inference(descr, device: str, quick: bool, checks: _Checks) -> None:
 
 
 def _plus(result: CheckResult, seconds: float) -> CheckResult:
-    return CheckResult(result.name, result.status, result.message, round(result.seconds + seconds, 3))
+    return CheckResult(result.name, result.status, result.message, round(result.seconds + seconds, 3), result.details)
 
 
 # --- many packages -------------------------------------------------------------------------------
