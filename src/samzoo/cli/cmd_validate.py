@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from ..errors import SamzooError
+from ._progress import StageProgress, add_quiet, wanted
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,13 +27,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "PATH.json for one package, else one <package>.json per package in the folder PATH")
     p.add_argument("--quick", action="store_true", help="skip the one encoder pass (sam_image_only, sam_two_images); all other checks run")
     p.add_argument("--json", action="store_true", help="print the JSON report on stdout instead of the text summary")
+    add_quiet(p)
     p.set_defaults(func=cmd_validate)
 
 
-def _progress(report, done: int, total: int) -> None:
+def _done_line(report, done: int, total: int) -> str:
     icon = "ok" if report.passed else "FAILED"
-    sys.stderr.write(f"[{done}/{total}] {icon:6} {report.source} ({report.seconds:.1f} s)\n")
-    sys.stderr.flush()
+    return f"[{done}/{total}] {icon:6} {report.source} ({report.seconds:.1f} s)"
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -47,8 +49,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     sources = expand_sources(args.sources)
     if args.summary:
         check_summary_target(args.summary, len(sources))
-    progress = _progress if sys.stderr.isatty() else None
-    reports = validate_many(sources, device=device, quick=args.quick, jobs=args.jobs, on_done=progress)
+    total, started = len(sources), {}
+
+    with StageProgress(wanted(args)) as progress:
+        def on_check(source: str, check: str) -> None:
+            started.setdefault(source, len(started) + 1)
+            progress.stage(f"[{started[source]}/{total}] {Path(source).name}", check)
+
+        if args.jobs > 1 and total > 1:
+            progress.stage(f"{total} packages", f"validating, {args.jobs} at a time")
+        reports = validate_many(
+            sources, device=device, quick=args.quick, jobs=args.jobs,
+            on_done=lambda r, done, n: progress.line(_done_line(r, done, n)), on_check=on_check,
+        )
     for path in reports_to:
         write_report(reports, path)
     if args.summary:

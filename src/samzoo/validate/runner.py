@@ -27,10 +27,18 @@ _COVER_MAX = 2 * 1024 * 1024
 class _Checks:
     """Collects check results in order; runs each check guarded and timed."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_check: Callable[[str], None] | None = None) -> None:
         self.results: dict[str, CheckResult] = {}
+        self.on_check = on_check
+
+    def announce(self, name: str) -> None:
+        """Tell the caller that check ``name`` starts (progress); a failing callback never stops the validation."""
+        if self.on_check is not None:
+            with contextlib.suppress(Exception):
+                self.on_check(name)
 
     def run(self, name: str, fn: Callable[[], CheckResult | tuple[CheckResult, ...]]) -> None:
+        self.announce(name)
         start = time.perf_counter()
         try:
             out = fn()
@@ -85,16 +93,20 @@ def _cover_uri(rdf: dict, root: Path) -> str | None:
     return None
 
 
-def validate_package(source: str | Path, device: str = "cpu", quick: bool = False) -> PackageReport:
+def validate_package(
+    source: str | Path, device: str = "cpu", quick: bool = False, on_check: Callable[[str], None] | None = None,
+) -> PackageReport:
     """Validate one package (zip, folder or rdf.yaml) and return its report; never raises for a bad package.
 
     ``device``: cpu, cuda or auto (raises :class:`~samzoo.errors.SamzooError` for cuda without a GPU).
     ``quick`` skips the one SAM encoder pass (``sam_image_only``, ``sam_two_images``).
+    ``on_check(name)`` is called as each check starts (for progress displays).
     """
     device = resolve_device(device)
     _quiet_libraries()
     start = time.perf_counter()
-    checks = _Checks()
+    checks = _Checks(on_check)
+    checks.announce("source")
     meta: dict = {}
     with tempfile.TemporaryDirectory(prefix="samzoo-validate-") as tmp, _temp_files_in(Path(tmp) / "tmp"):
         try:
@@ -153,6 +165,7 @@ def _run_inference(descr, device: str, quick: bool, checks: _Checks) -> None:
     from .session import ModelLoadError, ModelSession
 
     start = time.perf_counter()
+    checks.announce("inference")  # loading the model is part of it
     try:
         from bioimageio.core import enable_determinism
 
@@ -223,11 +236,13 @@ def validate_many(
     quick: bool = False,
     jobs: int = 1,
     on_done: Callable[[PackageReport, int, int], None] | None = None,
+    on_check: Callable[[str, str], None] | None = None,
 ) -> list[PackageReport]:
     """Validate every source; with ``jobs`` > 1 in that many parallel processes.
 
     One broken package never stops the others; a worker that dies is a failed package. Reports come
     back in the order of ``sources``; ``on_done(report, done, total)`` is called as each finishes.
+    ``on_check(source, check)`` is called as each check starts (with ``jobs`` = 1 only).
     """
     sources = [str(s) for s in sources]
     device = resolve_device(device)
@@ -236,7 +251,8 @@ def validate_many(
     if jobs <= 1 or total <= 1:
         for i, s in enumerate(sources):
             try:
-                reports[i] = validate_package(s, device=device, quick=quick)
+                per_check = (lambda name, s=s: on_check(s, name)) if on_check else None
+                reports[i] = validate_package(s, device=device, quick=quick, on_check=per_check)
             except Exception as e:  # defensive: validate_package reports problems as checks
                 reports[i] = crashed_report(s, f"validation crashed: {type(e).__name__}: {one_line(e, 200)}", device, quick)
             if on_done:
