@@ -24,6 +24,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "resolve": ("samzoo.resolve", None),  # the package itself is callable: samzoo.resolve(name)
+    "recommend": ("samzoo.recommend", None),  # callable too: samzoo.recommend(domain, target)
     "load_sam": ("samzoo.resolve", "load_sam"),
     "load_predictor": ("samzoo.resolve", "load_predictor"),
     "build_package": ("samzoo.build", "build_package"),
