@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from .errors import SamzooError
+from .errors import RunTimeFailure, SamzooError
 
 _CHUNK = 8 * 1024 * 1024
 _HEX = re.compile(r"^[0-9a-f]+$")
@@ -66,7 +66,7 @@ def verify_file(path: str | Path, expected: str) -> None:
         raise HashMismatchError(path, f"{alg}:{digest}", got)
 
 
-class HashMismatchError(SamzooError):
+class HashMismatchError(RunTimeFailure):
     """A file's hash differs from the expected one."""
 
     def __init__(self, path: str | Path, expected: str, got: str) -> None:
