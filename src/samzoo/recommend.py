@@ -112,7 +112,7 @@ def recommend(domain: str, target: str | None = None, *, fast: bool = False, qua
     catalog = catalog or load_catalog()
     domain = normalize_domain(str(domain))
     if fast and quality:
-        raise ArgumentError("quality", "cannot be combined with fast (they pull in opposite directions); give at most one")
+        raise ArgumentError("fast", "cannot be combined with quality: they pull in opposite directions; give at most one")
     return _choose(catalog, domain, target, "fast" if fast else "quality" if quality else "default")
 
 
