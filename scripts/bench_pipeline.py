@@ -44,7 +44,7 @@ def main() -> int:
 
     from samzoo.hashing import file_hash
     from samzoo.models import save_random_checkpoint
-    from samzoo.resolve.user_catalog import add_model
+    from samzoo.catalog.writer import add_model
 
     work = Path(args.workdir or tempfile.mkdtemp(prefix="samzoo-bench-pipeline-"))
     shutil.rmtree(work, ignore_errors=True)

@@ -95,7 +95,7 @@ def main() -> int:
     from samzoo.hashing import file_hash
     from samzoo.models import save_random_checkpoint
     from samzoo.resolve import load_sam, resolve
-    from samzoo.resolve.user_catalog import add_model
+    from samzoo.catalog.writer import add_model
 
     with tempfile.TemporaryDirectory(prefix="bench_resolve_") as tmp:
         tmp = Path(tmp)

@@ -106,7 +106,7 @@ def main(out_dir: str = "demo_output") -> int:
     from samzoo.hashing import file_hash
     from samzoo.models import save_random_checkpoint
     from samzoo.resolve import load_predictor
-    from samzoo.resolve.user_catalog import add_model
+    from samzoo.catalog.writer import add_model
     from samzoo.validate import validate_package
     from samzoo.validate.report import write_report
 

@@ -28,7 +28,7 @@ def checkpoints(tmp_path_factory, vit_t_checkpoint) -> Path:
 
 
 def _register(checkpoints: Path, server: FileServer, user_catalog: Path) -> None:
-    from samzoo.resolve.user_catalog import add_model
+    from samzoo.catalog.writer import add_model
 
     for name in MODELS:
         path = checkpoints / f"{name}.pt"

@@ -15,7 +15,7 @@ from samzoo.resolve import resolve
 from samzoo.resolve.cache import WeightCache
 from samzoo.resolve.fetch import DownloadError, OfflineError
 from samzoo.resolve.settings import cache_root, mirrors
-from samzoo.resolve.user_catalog import add_model
+from samzoo.catalog.writer import add_model
 
 NAME = "vit_t_test"
 

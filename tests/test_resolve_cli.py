@@ -142,7 +142,7 @@ def test_catalog_add_local_file_then_every_command_knows_it(tmp_path, monkeypatc
     for args, needle in [
         (["vit_t_mylab", "--encoder", "vit_t", "--weights", str(vit_t_checkpoint)], "already defined"),
         (["vit_t_other", "--encoder", "vit_t", "--weights", str(vit_t_checkpoint), "--hash", "xxh128:" + "0" * 32], "hashes to"),
-        (["vit_t_other", "--encoder", "vit_t", "--weights", "https://example.org/w.pt"], "--hash is required"),
+        (["vit_t_other", "--encoder", "vit_t", "--weights", "https://example.org/w.pt"], "--hash: is required"),
         (["mylab", "--encoder", "vit_t", "--weights", str(vit_t_checkpoint)], "must start with its encoder"),
         (["vit_t_other", "--encoder", "vit_t", "--weights", str(vit_t_checkpoint), "--nickname", "tiny-lab", "--emoji", "x"], "already used"),
     ]:

@@ -13,7 +13,7 @@ import yaml
 from samzoo.errors import SamzooError
 from samzoo.hashing import HashMismatchError, file_hash
 from samzoo.resolve import load_predictor, load_sam, resolve
-from samzoo.resolve.user_catalog import add_model
+from samzoo.catalog.writer import add_model
 
 
 @pytest.fixture(scope="module")

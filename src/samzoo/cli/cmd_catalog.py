@@ -8,6 +8,7 @@ import sys
 from ..catalog import DOMAINS, load_catalog
 from ..recommend import recommend
 from ._output import print_json, table
+from ._present import model_summary
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,7 +37,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     catalog = load_catalog()
     specs = catalog.all(args.domain) if args.all_versions else catalog.current(args.domain)
     if args.json:
-        print_json([s.summary() for s in specs])
+        print_json([model_summary(s) for s in specs])
         return 0
     rows = []
     for s in specs:
@@ -52,7 +53,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_info(args: argparse.Namespace) -> int:
     ref = load_catalog().lookup(args.name)
-    info = ref.spec.summary(ref.version)
+    info = model_summary(ref.spec, ref.version)
     if args.json:
         print_json(info)
         return 0

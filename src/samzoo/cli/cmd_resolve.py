@@ -153,7 +153,7 @@ def cmd_cache_clear(args: argparse.Namespace) -> int:
 
 
 def cmd_catalog_add(args: argparse.Namespace) -> int:
-    from ..resolve.user_catalog import add_model
+    from ..catalog.writer import add_model
 
     path = add_model(args.name, encoder=args.encoder, weights=args.weights, hash=args.hash, decoder=args.decoder,
                      decoder_hash=args.decoder_hash, domain=args.domain, nickname=args.nickname, emoji=args.emoji,

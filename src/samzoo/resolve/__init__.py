@@ -4,7 +4,7 @@
 ``load_predictor(name)`` -> ``SamPredictor``. Modules: ``settings`` (environment, read at call
 time), ``cache`` (layout and stamps), ``download`` (HTTP/file transfers), ``fetch`` (cache ->
 micro-sam cache -> URL -> mirrors), ``package`` (rdf.yaml), ``resolver`` (names), ``load``
-(modules), ``importer`` (hand-carried files), ``user_catalog`` (``samzoo catalog add``).
+(modules), ``importer`` (hand-carried files).
 
 This package is callable: ``samzoo.resolve(name)`` is ``samzoo.resolve.resolve(name)``, so the
 top-level API works whether ``samzoo.resolve`` is bound to this package or to the function.

@@ -11,15 +11,14 @@ documentation, an id, emoji and version (the zoo assigns the id at upload).
 from __future__ import annotations
 
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 
+from ..catalog import is_single_emoji, is_zoo_nickname
 from .result import CheckResult
 
 COVER_MAX_BYTES = 500 * 1024
 COVER_ASPECTS = (1.0, 2.0)
-_ID = re.compile(r"^[a-z]+-[a-z]+$")
 _VALIDATION_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*.*\bvalidation\b", re.IGNORECASE | re.MULTILINE)
 
 
@@ -41,11 +40,6 @@ def placeholder_people(rdf: dict[str, Any]) -> list[str]:
             if " ".join(str(name or "").lower().split()).strip(" .") in _PLACEHOLDER_NAMES:
                 found.append(f"{field}[{i}] is {name!r}")
     return found
-
-
-def _is_single_emoji(text: str) -> bool:
-    chars = [c for c in text if c not in "\ufe0f\u200d" and not ("\U0001f3fb" <= c <= "\U0001f3ff")]
-    return len(chars) >= 1 and len(text) <= 8 and all(unicodedata.category(c) == "So" for c in chars) and len(chars) <= 4
 
 
 def _image_size(path: Path) -> tuple[int, int] | None:
@@ -110,13 +104,13 @@ def check_zoo(rdf: dict[str, Any], root: Path) -> CheckResult:
     model_id = rdf.get("id")
     if model_id is None:
         warned.append("no id (the zoo assigns one at upload)")
-    elif not _ID.match(str(model_id)):
+    elif not is_zoo_nickname(str(model_id)):
         failed.append(f"id {model_id!r} is not 'adjective-animal' (lower case, e.g. 'noisy-ox')")
     emoji = rdf.get("id_emoji")
     if emoji is None:
         if model_id is not None:
             warned.append("no id_emoji")
-    elif not _is_single_emoji(str(emoji)):
+    elif not is_single_emoji(str(emoji)):
         failed.append(f"id_emoji {emoji!r} is not a single emoji (e.g. 🐂)")
     if rdf.get("version") is None:
         warned.append("no version (e.g. version: 1.2)")

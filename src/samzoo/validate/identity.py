@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import load_catalog
+from ..catalog.versions import version_key
 from ..errors import UnknownModelError
 from ..hashing import file_hash, parse_hash
 from .result import CheckResult
@@ -40,8 +41,12 @@ def weights_file(rdf: dict[str, Any], root: Path) -> Path | None:
     return None
 
 
-def _version_key(v: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else p for p in str(v).split("."))
+def _is_newer(version: str, published: list[str]) -> bool:
+    """True when ``version`` is a zoo version above every published one (False if it is not a dotted number)."""
+    try:
+        return all(version_key(version) > version_key(p) for p in published)
+    except ValueError:
+        return False
 
 
 def _catalog_algorithms(catalog) -> list[str]:
@@ -90,7 +95,7 @@ def check_identity(rdf: dict[str, Any], root: Path) -> CheckResult:
     ref_version = next((v for v in published if v.zoo_version == version), None)
     if ref_version is None:
         known = ", ".join(v.zoo_version for v in published) or "none"
-        newer = all(_version_key(version) > _version_key(v.zoo_version) for v in published)
+        newer = _is_newer(version, [v.zoo_version for v in published])
         what = "a new version, not yet published" if newer else "a version the catalog does not record"
         return CheckResult("identity", "warning", f"{model_id}/{version} is {what} (published: {known}); weights not compared")
     if ref_version.weights is None:

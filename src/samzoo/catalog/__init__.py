@@ -1,0 +1,49 @@
+"""The model catalog: one YAML spec per model type, validated on load, and the one resolver of names.
+
+Modules: ``schema`` (the spec's pydantic models, ``ModelRef`` and zoo ids), ``loading`` (YAML,
+shared citations, one-line errors, the spec directories), ``names`` (:class:`Catalog`: lookup,
+suggestions, DOIs), ``versions`` (zoo-version ordering), ``writer`` (spec YAML and
+``samzoo catalog add``). Zoo ids, nicknames, emoji and zoo-version ordering are defined here
+once. The package imports no samzoo module except ``errors``, ``hashing`` and ``atomic``.
+"""
+
+from __future__ import annotations
+
+from .loading import (
+    SHARED_FILE,
+    builtin_spec_dir,
+    load_spec_file,
+    load_specs,
+    user_spec_dir,
+)
+from .names import Catalog, load_catalog
+from .schema import (
+    CATEGORIES,
+    DOMAINS,
+    ENCODERS,
+    Citation,
+    Domain,
+    Encoder,
+    ModelRef,
+    ModelSpec,
+    Person,
+    Recommendation,
+    Role,
+    Status,
+    Version,
+    WeightFile,
+    Weights,
+    is_single_emoji,
+    is_zoo_nickname,
+    zenodo_record,
+    zoo_id,
+)
+from .versions import newest, next_version, version_key
+from .writer import add_model, dump_spec
+
+__all__ = [
+    "CATEGORIES", "DOMAINS", "ENCODERS", "SHARED_FILE", "Catalog", "Citation", "Domain", "Encoder", "ModelRef",
+    "ModelSpec", "Person", "Recommendation", "Role", "Status", "Version", "WeightFile", "Weights", "add_model",
+    "builtin_spec_dir", "dump_spec", "is_single_emoji", "is_zoo_nickname", "load_catalog", "load_spec_file",
+    "load_specs", "newest", "next_version", "user_spec_dir", "version_key", "zenodo_record", "zoo_id",
+]

@@ -1,0 +1,126 @@
+"""Writing specs: the YAML form of a spec, and a lab's own model registered in the user catalog.
+
+:func:`add_model` (``samzoo catalog add``) writes a spec in the format of ``model_specs/``,
+validated with the catalog's own loader before it is put in place atomically. Local weight
+paths become ``file://`` URLs; their hash is computed when not given and checked when given.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from ..atomic import write_text_atomic
+from ..errors import ArgumentError, SamzooError
+from ..hashing import file_hash, parse_hash
+from .loading import load_spec_file, user_spec_dir
+from .names import Catalog, load_catalog
+from .schema import ENCODERS, ModelSpec
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def dump_spec(spec: ModelSpec) -> str:
+    """The YAML text of a spec, in the format of ``model_specs/``."""
+    data = spec.model_dump(mode="json", exclude_none=True, exclude={"spec_file"})
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def _norm(digest: str, argument: str) -> str:
+    try:
+        alg, hexd = parse_hash(digest)
+    except ValueError as e:
+        raise ArgumentError(argument, str(e)) from None
+    return f"{alg}:{hexd}"
+
+
+def _weights_entry(value: str, digest: str | None, argument: str, hash_argument: str) -> dict:
+    """``{url, hash}`` of weights given as a URL (hash required) or a local file (hash computed or checked)."""
+    if value.startswith(("https://", "http://", "file://")):
+        if digest is None:
+            raise ArgumentError(hash_argument, f"is required for a URL ({value}); give it as ALG:HEX, e.g. sha256:...")
+        return {"url": value, "hash": _norm(digest, hash_argument)}
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise ArgumentError(argument, f"{value}: no such file; give the weights as a local path or an https:// URL")
+    if digest is None:
+        got = file_hash(path, "xxh128")
+    else:
+        expected = _norm(digest, hash_argument)
+        got = file_hash(path, parse_hash(expected)[0])
+        if got != expected:
+            raise ArgumentError(hash_argument, f"{path} hashes to {got}, not {expected}; check the file or the hash")
+    return {"url": path.resolve().as_uri(), "hash": got}
+
+
+def _check_name(name: str, encoder: str) -> None:
+    if not _NAME.match(name):
+        raise ArgumentError("name", f"model name {name!r} must be lower-case letters, digits and '_', e.g. '{encoder}_mylab'")
+    if encoder not in ENCODERS:
+        raise ArgumentError("encoder", f"{encoder!r} is not an encoder; choose one of {', '.join(ENCODERS)}")
+    if not name.startswith(encoder):
+        raise ArgumentError("name", f"model name {name!r} must start with its encoder, e.g. '{encoder}_{name}'")
+
+
+def _check_free(catalog: Catalog, name: str, nickname: str | None, directory: Path, replace: bool) -> None:
+    """Refuse a name or nickname another spec has (the user's own spec of ``name`` only with ``replace``)."""
+    existing = catalog.models.get(name)
+    if existing is not None:
+        own = bool(existing.spec_file) and Path(existing.spec_file).parent.resolve() == directory.resolve()
+        if not own:
+            raise ArgumentError("name", f"{name} is already defined in {existing.spec_file}; choose another name")
+        if not replace:
+            raise ArgumentError("replace", f"is off and {name} is already defined in your catalog ({existing.spec_file}); "
+                                           "turn it on to overwrite your own spec, or choose another name")
+    if nickname:
+        taken = next((s for s in catalog.models.values() if s.nickname == nickname and s.model_type != name), None)
+        if taken is not None:
+            raise ArgumentError("nickname", f"{nickname!r} is already used by {taken.model_type}; choose another")
+
+
+def _raw_spec(name: str, encoder: str, weights: dict, domain: str, nickname: str | None, emoji: str | None,
+              description: str | None, license: str) -> dict:
+    raw = {
+        "model_type": name, "encoder": encoder, "domain": domain, "status": "current",
+        "display_name": f"{name} (user model)", "description": description or f"User-registered {encoder} model {name}.",
+        "license": license, "citations": ["sam", "micro_sam"], "tags": ["segment-anything", encoder, "user"],
+        "git_repo": None, "current_version": "v1",
+        "versions": [{"version": "v1", "source": weights["encoder"]["url"], "weights": weights}],
+    }
+    if nickname or emoji:
+        raw["nickname"], raw["emoji"] = nickname, emoji
+    return raw
+
+
+def _validated(name: str, raw: dict) -> ModelSpec:
+    """The spec as the catalog's own loader reads it; its errors name the model instead of a temporary file."""
+    with tempfile.TemporaryDirectory() as tmpdir:
+        probe = Path(tmpdir) / f"{name}.yaml"
+        probe.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        try:
+            return load_spec_file(probe)
+        except SamzooError as e:
+            raise SamzooError(str(e).replace(str(probe), name)) from None
+
+
+def add_model(name: str, *, encoder: str, weights: str, hash: str | None = None, decoder: str | None = None,
+              decoder_hash: str | None = None, domain: str = "light_microscopy", nickname: str | None = None,
+              emoji: str | None = None, description: str | None = None, license: str = "CC-BY-4.0",
+              directory: str | os.PathLike | None = None, replace: bool = False) -> Path:
+    """Write ``<user catalog>/<name>.yaml``; returns its path. From then on every command knows ``name``."""
+    _check_name(name, encoder)
+    directory = Path(directory) if directory is not None else user_spec_dir()
+    _check_free(load_catalog(), name, nickname, directory, replace)
+    w = {"encoder": _weights_entry(weights, hash, "weights", "hash")}
+    if decoder is not None:
+        w["decoder"] = _weights_entry(decoder, decoder_hash, "decoder", "decoder_hash")
+    spec = _validated(name, _raw_spec(name, encoder, w, domain, nickname, emoji, description, license))
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"{name}.yaml"
+    write_text_atomic(target, f"# {name}: user model, written by `samzoo catalog add`. Format: model_specs/README.md\n"
+                              + dump_spec(spec))
+    return target
