@@ -6,7 +6,7 @@
    (file:// URL) and fetched into a temporary cache through the real code path.
 2. In one run, interleaved, ``--repeats`` times each, first in this process, then each call
    in a fresh process (closer to a user's start-up; torch.load's time in a long-lived
-   process depends on whether the allocator can reuse freed memory): ``samzoo.resolve.load_sam(name)``
+   process depends on whether the allocator can reuse freed memory): ``samzoo.resolver.load_sam(name)``
    (warm: stamp check, mmap read, meta-device build), bare
    ``torch.load(path, weights_only=True)`` of the same cached file, and
    ``micro_sam.util.get_sam_model(model_type, checkpoint_path=path)`` when
@@ -56,7 +56,7 @@ def child(mode: str, name: str, path: str, encoder: str) -> None:
 
         import samzoo.checkpoint  # noqa: F401
         import samzoo.models  # noqa: F401
-        from samzoo.resolve import load_sam
+        from samzoo.resolver import load_sam
 
         fn = lambda: load_sam(name)  # noqa: E731
     elif mode == "torch.load":
@@ -94,7 +94,7 @@ def main() -> int:
 
     from samzoo.hashing import file_hash
     from samzoo.models import save_random_checkpoint
-    from samzoo.resolve import load_sam, resolve
+    from samzoo.resolver import load_sam, resolve
     from samzoo.catalog.writer import add_model
 
     with tempfile.TemporaryDirectory(prefix="bench_resolve_") as tmp:

@@ -2,7 +2,7 @@
 
 Builds, from random-initialised weights of the true architecture, a
 micro-sam-style package (the layout micro-sam 1.8.14's ``export_sam_model``
-writes; ``tests/micro_sam_package.py``) and, when ``samzoo.build`` is
+writes; ``tests/micro_sam_package.py``) and, when ``samzoo.builder`` is
 installed, a samzoo-built package. Then, for each package, times as
 subprocesses on the same zip:
 
@@ -59,9 +59,9 @@ def build_micro_sam(workdir: Path, encoder: str) -> Path:
 
 def build_samzoo(workdir: Path, encoder: str) -> Path | None:
     try:
-        from samzoo.build import build_package
+        from samzoo.builder import build_package
     except ImportError:
-        print("samzoo.build is not available: benchmarking the micro-sam package only")
+        print("samzoo.builder is not available: benchmarking the micro-sam package only")
         return None
     package = workdir / f"{encoder}_samzoo.zip"
     if not package.exists():

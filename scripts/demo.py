@@ -12,41 +12,14 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import shutil
 import sys
-import threading
 import time
 import warnings
 from pathlib import Path
 
 DEMO_NAME = "vit_t_lm_demo"
-
-
-class _Mirror(http.server.ThreadingHTTPServer):
-    """A static file server on 127.0.0.1 that counts the files it sent."""
-
-    daemon_threads = True
-
-    def __init__(self, directory: Path) -> None:
-        self.sent: list[str] = []
-        handler = functools.partial(_QuietHandler, directory=str(directory))
-        super().__init__(("127.0.0.1", 0), handler)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - signature of the base class
-        pass
-
-    def do_GET(self):  # noqa: N802 - name of the base class
-        self.server.sent.append(self.path)
-        super().do_GET()
 
 
 def _stage(timings: dict[str, float], name: str):
@@ -102,11 +75,11 @@ def main(out_dir: str = "demo_output") -> int:
     from skimage import data, filters, measure
 
     from samzoo.allocator import keep_freed_memory
-    from samzoo.build import build_package
+    from samzoo.builder import build_package
     from samzoo.hashing import file_hash
     from samzoo.models import save_random_checkpoint
-    from samzoo.resolve import load_predictor
     from samzoo.catalog.writer import add_model
+    from samzoo.resolver import load_predictor
     from samzoo.validate import validate_package
     from samzoo.validate.report import write_report
 
@@ -118,12 +91,14 @@ def main(out_dir: str = "demo_output") -> int:
         checkpoint = out / "mirror" / f"{DEMO_NAME}.pt"
         save_random_checkpoint(checkpoint, "vit_t", seed=0)
 
-    mirror = _Mirror(out / "mirror")
-    threading.Thread(target=mirror.serve_forever, daemon=True).start()
+    from samzoo.resolver.mirror_server import MirrorServer
+
+    mirror = MirrorServer(out / "mirror")
+    mirror.start()
     try:
-        with _stage(timings, f"register {DEMO_NAME} in a temporary user catalog, served by {mirror.url}"):
+        with _stage(timings, f"register {DEMO_NAME} in a temporary user catalog, served by {mirror.base_url}"):
             spec_path = add_model(
-                DEMO_NAME, encoder="vit_t", weights=f"{mirror.url}/{checkpoint.name}", hash=file_hash(checkpoint, "sha256"),
+                DEMO_NAME, encoder="vit_t", weights=f"{mirror.base_url}/{checkpoint.name}", hash=file_hash(checkpoint, "sha256"),
                 domain="light_microscopy",
                 description="DEMO ONLY: random-initialised MobileSAM weights made by `make demo`; never publish this model.",
             )
@@ -151,7 +126,7 @@ def main(out_dir: str = "demo_output") -> int:
             overlay = out / "overlay.png"
             _overlay(image, masks[0], box, overlay)
     finally:
-        mirror.shutdown()
+        mirror.stop()
 
     print("\nsummary")
     print(f"  package   {result.path}")

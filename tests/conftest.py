@@ -42,12 +42,6 @@ def vit_t_checkpoint(tmp_path_factory) -> Path:
     return _checkpoint(tmp_path_factory, "vit_t")
 
 
-@pytest.fixture(scope="session")
-def vit_b_checkpoint(tmp_path_factory) -> Path:
-    """A random-initialised SAM vit_b state dict file, seed 0 (~375 MB)."""
-    return _checkpoint(tmp_path_factory, "vit_b")
-
-
 def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
     """Run ``python -m samzoo ARGS`` in a real subprocess; returns the completed process (text mode)."""
     full_env = {**os.environ, **(env or {})}

@@ -9,7 +9,8 @@
         url = srv.url("/models/a.pt"); srv.gets["/models/a.pt"]  # GET count per path
         srv.requests  # [(method, path), ...]; srv.finished[path]: when the last full body was sent
 
-``dead_url()`` gives a URL on a port where nothing listens (connection refused).
+``dead_url()`` gives a URL on a port where nothing listens (connection refused). The server
+itself is :class:`samzoo.resolver.mirror_server.LocalServer`; only the fault injection is here.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+from samzoo.resolver.mirror_server import LocalServer
 
 _CHUNK = 256 * 1024
 
@@ -35,7 +38,7 @@ class Route:
     delay_s: float = 0.0    # total time spread over the body
 
 
-class FileServer:
+class FileServer(LocalServer):
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.gets: Counter[str] = Counter()
@@ -95,30 +98,13 @@ class FileServer:
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        super().__init__(Handler)
 
     def add(self, path: str, content: bytes | str | Path, **options) -> str:
         """Serve ``content`` (bytes or a file's path) at ``path``; returns its URL."""
         body = content if isinstance(content, bytes) else Path(content).read_bytes()
         self.routes[path] = Route(body, **options)
         return self.url(path)
-
-    def __enter__(self) -> "FileServer":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 def dead_url(path: str = "/model.pt") -> str:

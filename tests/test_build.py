@@ -16,7 +16,7 @@ import torch
 import yaml
 
 from conftest import run_cli
-from samzoo.build import build_package
+from samzoo.builder import build_package
 from samzoo.catalog import load_catalog
 
 BIOIMAGEIO = Path(sys.executable).with_name("bioimageio")
@@ -199,9 +199,9 @@ BAD = {
     "truncated": (["--checkpoint", "{d}/truncated.pt"], "not a readable PyTorch checkpoint"),
     "wrong architecture": (["--checkpoint", "{ckpt}", "--name", "vit_b_lm"], "holds vit_t weights but vit_b_lm is a vit_b model"),
     "missing keys": (["--checkpoint", "{d}/missing.pt"], "missing"),
-    "image with wrong dims": (["--checkpoint", "{ckpt}", "--image", "{d}/stack.npy"], "2D greyscale"),
-    "labels without objects": (["--checkpoint", "{ckpt}", "--image", "{d}/img.npy", "--labels", "{d}/empty.npy"], "no objects"),
-    "published version": (["--checkpoint", "{ckpt}", "--version", "1.1"], "already published"),
+    "image with wrong dims": (["--checkpoint", "{ckpt}", "--image", "{d}/stack.npy"], "--image: {d}/stack.npy has shape (3, 4, 64, 64); pass a 2D greyscale"),
+    "labels without objects": (["--checkpoint", "{ckpt}", "--image", "{d}/img.npy", "--labels", "{d}/empty.npy"], "--labels: the label image has no objects"),
+    "published version": (["--checkpoint", "{ckpt}", "--version", "1.1"], "--version: 1.1 of vit_t_lm is already published"),
     "unknown model": (["--checkpoint", "{ckpt}", "--name", "vit_q_lm"], "unknown model"),
 }
 
@@ -210,6 +210,7 @@ BAD = {
 def test_bad_input_is_one_line_and_exit_2(case, bad_inputs, vit_t_checkpoint, tmp_path):
     args, expected = BAD[case]
     args = [a.format(d=bad_inputs, ckpt=vit_t_checkpoint) for a in args]
+    expected = expected.format(d=bad_inputs)
     name = "vit_t_lm"
     if "--name" in args:
         i = args.index("--name")
@@ -238,3 +239,11 @@ def test_interrupted_build_leaves_nothing(vit_t_checkpoint, tmp_path):
     proc.communicate(timeout=120)
     assert proc.returncode == 130
     assert list(tmp_path.iterdir()) == []
+
+
+def test_package_ships_the_library_architecture_file(vit_t_package):
+    """The architecture file in the package is samzoo.architectures' own file, byte for byte."""
+    from samzoo.architectures import SAM_ADAPTOR
+
+    with zipfile.ZipFile(vit_t_package.path) as zf:
+        assert zf.read("sam_adaptor.py") == SAM_ADAPTOR.read_bytes()

@@ -5,19 +5,17 @@ from __future__ import annotations
 import ast
 import hashlib
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from samzoo.build import rdf, test_data, versioning, zipwrite
-from samzoo.build.lowmem import low_memory_attention
+from samzoo.architectures import SAM_ADAPTOR as ADAPTOR
+from samzoo.builder import rdf, test_data, versioning, zipwrite
+from samzoo.builder.lowmem import low_memory_attention
 from samzoo.catalog import load_catalog
-from samzoo.errors import SamzooError
+from samzoo.errors import ArgumentError, SamzooError
 from samzoo.hashing import file_digest
-
-ADAPTOR = Path(rdf.__file__).with_name("sam_adaptor.py")
 
 
 # --- versions ----------------------------------------------------------------------------
@@ -48,12 +46,14 @@ def test_other_weights_are_the_next_release():
 def test_explicit_version_and_refusal_of_a_published_one():
     ref = load_catalog().lookup("vit_b_lm")
     assert versioning.decide_version(ref, _hash_of("0" * 32), "2.0").version == "2.0"
-    with pytest.raises(SamzooError, match="already published.*--force"):
+    with pytest.raises(ArgumentError, match="already published.*unless forced.*1.3") as refused:
         versioning.decide_version(ref, _hash_of("0" * 32), "1.1")
+    assert refused.value.argument == "version" and "--" not in str(refused.value)  # Python terms, no CLI flags
     forced = versioning.decide_version(ref, _hash_of("0" * 32), "1.1", force=True)
-    assert forced.version == "1.1" and not forced.rebuild
-    with pytest.raises(SamzooError, match="dotted number"):
+    assert forced.version == "1.1" and not forced.rebuild and "--" not in forced.message
+    with pytest.raises(ArgumentError, match="dotted number") as bad:
         versioning.decide_version(ref, _hash_of("0" * 32), "v2")
+    assert bad.value.argument == "version" and "--" not in str(bad.value)
 
 
 def test_rebuild_of_weights_a_user_catalog_publishes(tmp_path, monkeypatch, vit_t_checkpoint):
@@ -148,6 +148,24 @@ def test_bad_labels():
         test_data.check_labels(np.ones((20, 20), np.float32), image)
 
 
+def test_bad_test_data_names_the_python_argument(tmp_path):
+    """Errors about the test data are ArgumentErrors of ``image``/``labels`` and never mention CLI flags."""
+    np.save(tmp_path / "img.npy", np.zeros((4, 30, 30), np.uint8))
+    np.save(tmp_path / "grey.npy", (np.arange(64 * 64) % 251).reshape(64, 64).astype(np.uint8))
+    np.save(tmp_path / "empty.npy", np.zeros((64, 64), np.int32))
+    cases = [
+        (("natural", None, tmp_path / "empty.npy"), "labels", "without an image"),
+        (("natural", tmp_path / "nope.png"), "image", "does not exist"),
+        (("natural", tmp_path / "img.npy"), "image", "2D greyscale"),
+        (("natural", tmp_path / "grey.npy", tmp_path / "nope.png"), "labels", "does not exist"),
+        (("natural", tmp_path / "grey.npy", tmp_path / "empty.npy"), "labels", "no objects"),
+    ]
+    for args, argument, words in cases:
+        with pytest.raises(ArgumentError, match=words) as e:
+            test_data.load_test_inputs(*args)
+        assert e.value.argument == argument and "--" not in str(e.value), (args, str(e.value))
+
+
 def test_non_uint8_images_are_rescaled():
     img = np.linspace(0, 4000, 64 * 64, dtype=np.float64).reshape(64, 64).astype(np.uint16)
     out = test_data.to_rgb_uint8(img)
@@ -233,7 +251,7 @@ def test_cover_is_square_png_under_500_kb_even_for_noise():
 
     from PIL import Image
 
-    from samzoo.build.cover import cover_png
+    from samzoo.builder.cover import cover_png
 
     rng = np.random.default_rng(0)
     image = rng.integers(0, 255, (700, 500, 3), dtype=np.uint8)  # incompressible, not square

@@ -10,11 +10,11 @@ import pytest
 
 from http_server import FileServer, dead_url
 from samzoo.errors import SamzooError, UnknownModelError
-from samzoo.hashing import file_hash
-from samzoo.resolve import resolve
-from samzoo.resolve.cache import WeightCache
-from samzoo.resolve.fetch import DownloadError, OfflineError
-from samzoo.resolve.settings import cache_root, mirrors
+from samzoo.hashing import Digest, file_hash
+from samzoo.resolver import resolve
+from samzoo.resolver.store import WeightCache
+from samzoo.resolver.fetch import DownloadError, OfflineError
+from samzoo.resolver.settings import cache_root, mirrors
 from samzoo.catalog.writer import add_model
 
 NAME = "vit_t_test"
@@ -163,7 +163,7 @@ def test_touched_file_is_rehashed_once(server, user_catalog, vit_t_checkpoint, v
     path = resolve(NAME).encoder_path
     os.utime(path, ns=(0, 10**18))  # stamp no longer matches: re-hashed, still good, re-stamped
     assert resolve(NAME).origin == "cache"
-    assert WeightCache(cache_root()).lookup(vit_t_hash) == path
+    assert WeightCache(cache_root()).lookup(Digest.parse(vit_t_hash)) == path
     assert server.gets["/files/vit_t.pt"] == 1
 
 
@@ -215,7 +215,7 @@ def test_unverified_url_is_kept_apart(server, vit_t_checkpoint):
 def test_url_with_hash_is_verified(server, vit_t_checkpoint, vit_t_hash):
     url = server.add("/x/model.pt", vit_t_checkpoint)
     r = resolve(url, hash=vit_t_hash)
-    assert r.verified and WeightCache(cache_root()).lookup(vit_t_hash) == r.encoder_path
+    assert r.verified and WeightCache(cache_root()).lookup(Digest.parse(vit_t_hash)) == r.encoder_path
     with pytest.raises(DownloadError, match="hash mismatch"):
         resolve(server.add("/x/other.pt", vit_t_checkpoint, corrupt=True), hash="sha256:" + "0" * 64)
 

@@ -101,7 +101,7 @@ def test_four_processes_download_once(registered, server, vit_t_checkpoint, vit_
     code = textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
-        from samzoo.resolve import resolve
+        from samzoo.resolver import resolve
         gate = Path({str(gate)!r})
         (gate / f"ready-{{sys.argv[1]}}").touch()
         while not (gate / "go").exists():

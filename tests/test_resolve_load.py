@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import yaml
 
 from samzoo.errors import SamzooError
 from samzoo.hashing import HashMismatchError, file_hash
-from samzoo.resolve import load_predictor, load_sam, resolve
+from samzoo.resolver import load_predictor, load_sam, resolve
 from samzoo.catalog.writer import add_model
 
 
@@ -67,9 +69,7 @@ def test_local_checkpoint_and_predictor_on_a_real_image(vit_t_checkpoint, refere
     from segment_anything import SamPredictor
     from skimage.data import cell
 
-    import samzoo.resolve as package
-
-    r = package(vit_t_checkpoint)  # the package is callable: samzoo.resolve(name) works either way it is bound
+    r = resolve(vit_t_checkpoint)
     assert (r.encoder, r.origin, r.verified, r.encoder_path) == ("vit_t", "local", False, vit_t_checkpoint.resolve())
     assert resolve(str(vit_t_checkpoint), hash=file_hash(vit_t_checkpoint, "xxh128")).verified
     with pytest.raises(HashMismatchError):
@@ -80,6 +80,13 @@ def test_local_checkpoint_and_predictor_on_a_real_image(vit_t_checkpoint, refere
     predictor.set_image(image)
     masks, scores, _ = predictor.predict(point_coords=np.array([[300, 200]]), point_labels=np.array([1]))
     assert masks.shape == (3, *cell().shape) and scores.shape == (3,)
+
+
+def test_top_level_resolve_is_the_resolver_function():
+    """``samzoo.resolve(name)`` is :func:`samzoo.resolver.resolve` (a fresh interpreter: no submodule bound yet)."""
+    code = "import samzoo; print(samzoo.resolve.__module__, samzoo.resolve.__name__, samzoo.load_sam.__module__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["samzoo.resolver.names", "resolve", "samzoo.resolver.load"]
 
 
 def test_package_folder_and_zip(tmp_path, vit_t_checkpoint, reference_state):

@@ -401,7 +401,7 @@ def test_device_auto_without_gpu_is_cpu():
 @pytest.mark.slow
 def test_package_built_by_samzoo_validates(tmp_path, vit_t_checkpoint):
     """The builder's own package (random vit_t weights): every check passes or warns, none fails."""
-    build = pytest.importorskip("samzoo.build")
+    build = pytest.importorskip("samzoo.builder")
     result = build.build_package("vit_t_lm", vit_t_checkpoint, output=tmp_path / "vit_t_lm.zip")
     report = validate_package(result.path)
     assert report.passed, [c for c in report.checks if c.status == "failed"]
@@ -420,7 +420,7 @@ def test_validator_never_imports_the_builder(bad_inputs):
         "import sys\nfrom samzoo.validate import validate_package\n"
         f"r = validate_package({str(bad_inputs['invalid_yaml'])!r})\n"
         "assert not r.passed\n"
-        "assert not [m for m in sys.modules if m.startswith('samzoo.build')], 'samzoo.build was imported'\n"
+        "assert not [m for m in sys.modules if m.startswith('samzoo.builder')], 'samzoo.builder was imported'\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

@@ -1,8 +1,8 @@
 """samzoo: catalog, build, validate and load the Segment Anything for Microscopy models of the BioImage.IO Model Zoo.
 
 Modules: ``catalog`` (model specs and names), ``recommend`` (which model to use),
-``build`` (checkpoint -> zoo package), ``validate`` (check any SAM package),
-``resolve`` (load a model by name through a verified cache), ``pipeline``
+``builder`` (checkpoint -> zoo package), ``validate`` (check any SAM package),
+``resolver`` (load a model by name through a verified cache), ``pipeline``
 (build and validate the whole catalog), ``cli``.
 
 Heavy modules (torch, bioimageio) are imported only when first used::
@@ -23,11 +23,11 @@ from .errors import SamzooError, SpecError, UnknownModelError
 __version__ = "0.1.0"
 
 _LAZY = {
-    "resolve": ("samzoo.resolve", None),  # the package itself is callable: samzoo.resolve(name)
-    "recommend": ("samzoo.recommend", None),  # callable too: samzoo.recommend(domain, target)
-    "load_sam": ("samzoo.resolve", "load_sam"),
-    "load_predictor": ("samzoo.resolve", "load_predictor"),
-    "build_package": ("samzoo.build", "build_package"),
+    "resolve": ("samzoo.resolver", "resolve"),
+    "recommend": ("samzoo.recommend", None),  # the module is callable: samzoo.recommend(domain, target)
+    "load_sam": ("samzoo.resolver", "load_sam"),
+    "load_predictor": ("samzoo.resolver", "load_predictor"),
+    "build_package": ("samzoo.builder", "build_package"),
     "validate_package": ("samzoo.validate", "validate_package"),
     "build_all": ("samzoo.pipeline", "build_all"),
 }

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .errors import RunTimeFailure, SamzooError
 
@@ -29,6 +30,29 @@ def parse_hash(value: str) -> tuple[str, str]:
             f"hash {value!r}: a {alg} digest is {ALGORITHMS[alg]} hex characters, got {len(digest)}"
         )
     return alg, digest
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A content hash with its algorithm, parsed once from ``"alg:hex"``."""
+
+    alg: str
+    hex: str
+
+    @classmethod
+    def parse(cls, value: str | Digest) -> Digest:
+        """``Digest.parse("xxh128:ab..")``; raise ValueError with the fix if malformed."""
+        if isinstance(value, Digest):
+            return value
+        return cls(*parse_hash(value))
+
+    def __str__(self) -> str:
+        return f"{self.alg}:{self.hex}"
+
+    @property
+    def key(self) -> str:
+        """Its name as a directory: ``xxh128-ab..``."""
+        return f"{self.alg}-{self.hex}"
 
 
 def hasher(alg: str):
@@ -56,14 +80,6 @@ def file_digest(path: str | Path, alg: str = "sha256", progress: Callable[[int],
 def file_hash(path: str | Path, alg: str = "sha256", progress: Callable[[int], None] | None = None) -> str:
     """Hash a file in chunks and return ``"alg:hex"``."""
     return f"{alg}:{file_digest(path, alg, progress)}"
-
-
-def verify_file(path: str | Path, expected: str) -> None:
-    """Raise :class:`HashMismatchError` unless ``path`` hashes to ``expected`` (``alg:hex``)."""
-    alg, digest = parse_hash(expected)
-    got = file_hash(path, alg)
-    if got != f"{alg}:{digest}":
-        raise HashMismatchError(path, f"{alg}:{digest}", got)
 
 
 class HashMismatchError(RunTimeFailure):

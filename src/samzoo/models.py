@@ -1,7 +1,9 @@
 """SAM module registry: build a ``segment_anything`` Sam (MobileSAM for vit_t) for an encoder, fast.
 
-``BUILDERS`` is a plain dict of small builder functions, one per encoder, as
-in segment-anything's ``build_sam.py``. :func:`build_sam` builds the module
+``BUILDERS`` maps each encoder to a function that builds its untrained
+module; the one SAM registry is ``build_sam_module`` of the architecture file
+shipped in packages (``samzoo.architectures.sam_adaptor``), so a package and
+the library build the same modules. :func:`build_sam` builds the module
 with its parameters on the ``meta`` device (no memory, no random
 initialisation that a checkpoint would immediately overwrite) and then
 assigns the checkpoint's tensors in place, so building costs little more than
@@ -16,46 +18,34 @@ image embeddings.
 from __future__ import annotations
 
 import contextlib
-import warnings
 from typing import Callable, Iterator, Mapping
 
 import torch
 from torch import nn
 
+from .architectures.sam_adaptor import build_sam_module
 from .errors import SamzooError
 
-IMAGE_SIZE = 1024
-EMBEDDING_SHAPE = (256, 64, 64)
+#: the encoders ``build_sam_module`` builds: segment_anything's ViTs and MobileSAM's TinyViT
+ENCODERS = ("vit_h", "vit_l", "vit_b", "vit_t")
 
 
-def _segment_anything(name: str) -> Callable[[], nn.Module]:
+def _builder(encoder: str) -> Callable[[], nn.Module]:
     def build() -> nn.Module:
-        from segment_anything import sam_model_registry
-
-        return sam_model_registry[name]()
+        try:
+            return build_sam_module(encoder)
+        except ImportError:  # pragma: no cover - depends on the environment
+            if encoder != "vit_t":
+                raise
+            raise SamzooError(
+                "vit_t needs the `mobile_sam` module; install it with `pip install mobilesam-mirror timm`"
+            ) from None
 
     return build
 
 
-def _mobile_sam() -> nn.Module:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # timm deprecation and registry-overwrite warnings
-            from mobile_sam import sam_model_registry
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise SamzooError(
-            "vit_t needs the `mobile_sam` module; install it with `pip install mobilesam-mirror timm`"
-        ) from None
-    return sam_model_registry["vit_t"]()
-
-
 #: encoder name -> function returning an (uninitialised or random) Sam module
-BUILDERS: dict[str, Callable[[], nn.Module]] = {
-    "vit_h": _segment_anything("vit_h"),
-    "vit_l": _segment_anything("vit_l"),
-    "vit_b": _segment_anything("vit_b"),
-    "vit_t": _mobile_sam,
-}
+BUILDERS: dict[str, Callable[[], nn.Module]] = {encoder: _builder(encoder) for encoder in ENCODERS}
 
 
 @contextlib.contextmanager

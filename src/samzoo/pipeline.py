@@ -137,7 +137,7 @@ def _inputs(task: Task, catalog: Catalog) -> Task:
     """The task with its checkpoint paths filled in (fetched through the resolver for ``from_catalog``)."""
     if not task.from_catalog:
         return task
-    from .resolve import resolve
+    from .resolver import resolve
 
     resolved = resolve(task.model_type, decoder=True)
     return replace(task, checkpoint=str(resolved.encoder_path),
@@ -161,7 +161,7 @@ def _run_task(task: Task, start: float) -> Entry:
         return kept
     spec = catalog.models[task.model_type]
 
-    from .build import build_package
+    from .builder import build_package
 
     result = build_package(task.model_type, task.checkpoint, decoder=task.decoder, catalog=catalog, output=out_dir)
     final = result.path

@@ -71,7 +71,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         return cmd_build_all(args)
     if not args.name or not args.checkpoint:
         return _usage("give NAME and --checkpoint PATH, or --all -o DIR (--checkpoints DIR | --from-catalog)")
-    from ..build import build_package
+    from ..builder import build_package
 
     if args.validate:
         from ..validate.session import resolve_device

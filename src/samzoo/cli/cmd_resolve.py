@@ -55,15 +55,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_catalog_add)
 
 
+def _progress_bars():
+    """A tqdm bar per download on stderr when it is a terminal, else None (no bars)."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm.auto import tqdm
+
+    return lambda label: tqdm(desc=label, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, leave=False)
+
+
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from ..resolve import resolve
+    from ..resolver import resolve
 
     if args.hash and len(args.names) > 1:
         raise SamzooError("--hash applies to one NAME; fetch the files one at a time")
     catalog = load_catalog()
     results = []
     for name in args.names:
-        r = resolve(name, offline=True if args.offline else None, decoder=not args.no_decoder, hash=args.hash, catalog=catalog)
+        r = resolve(name, offline=True if args.offline else None, decoder=not args.no_decoder, hash=args.hash, catalog=catalog,
+                    progress=_progress_bars())
         results.append(r)
         if not r.verified:
             print(f"samzoo: note: {r.name} has no known hash; it was not verified", file=sys.stderr)
@@ -89,8 +99,8 @@ def _names_by_hash() -> dict[str, str]:
 
 
 def _cache():
-    from ..resolve.cache import WeightCache
-    from ..resolve.settings import cache_root
+    from ..resolver.settings import cache_root
+    from ..resolver.store import WeightCache
 
     return WeightCache(cache_root())
 
@@ -132,7 +142,7 @@ def cmd_cache_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_cache_import(args: argparse.Namespace) -> int:
-    from ..resolve.importer import import_file
+    from ..resolver.importer import import_file
 
     done = import_file(args.file, name=args.name, hash=args.hash)
     print(f"imported {args.file} as {done.what} ({done.hash})\n  {done.path}")

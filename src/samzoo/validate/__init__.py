@@ -6,7 +6,7 @@ Python API::
     report = validate_package("model.zip", device="cpu", quick=False)
     report.passed, [(c.name, c.status, c.message) for c in report.checks]
 
-The validator never imports ``samzoo.build``; it works on any package
+The validator never imports ``samzoo.builder``; it works on any package
 (micro-sam's ``export_sam_model`` output included).
 """
 

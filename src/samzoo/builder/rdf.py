@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 import yaml
@@ -109,20 +110,26 @@ def tensors(files: Mapping[str, str], sha: Mapping[str, str]) -> tuple[list[dict
     return inputs, outputs
 
 
-def model_rdf(
-    spec: ModelSpec,
-    version: str,
-    files: Mapping[str, str],
-    sha: Mapping[str, str],
-    weights_file: str,
-    decoder_file: str | None,
-    torch_version: str,
-    samzoo_config: Mapping[str, Any],
-    scores_max: float,
-) -> dict[str, Any]:
-    """The rdf.yaml content. ``files`` maps tensor ids to test-tensor file names; ``sha`` file names to sha256."""
+@dataclass(frozen=True)
+class RdfInputs:
+    """Everything ``rdf.yaml`` is made of besides the catalog's metadata of ``spec``."""
+
+    spec: ModelSpec
+    version: str
+    files: Mapping[str, str]  # tensor id -> test-tensor file name
+    sha: Mapping[str, str]  # file name -> sha256 of every staged file
+    weights_file: str
+    decoder_file: str | None
+    torch_version: str
+    samzoo_config: Mapping[str, Any]
+    scores_max: float  # the largest test score, which caps the scores' absolute tolerance
+
+
+def model_rdf(inputs: RdfInputs) -> dict[str, Any]:
+    """The rdf.yaml content of a package."""
+    spec, sha = inputs.spec, inputs.sha
     known = _known_github_users()
-    inputs, outputs = tensors(files, sha)
+    tensor_inputs, tensor_outputs = tensors(inputs.files, sha)
     rdf: dict[str, Any] = {
         "type": "model",
         "format_version": FORMAT_VERSION,
@@ -132,7 +139,7 @@ def model_rdf(
     if spec.nickname:
         rdf["id"] = spec.nickname
         rdf["id_emoji"] = spec.emoji
-    rdf["version"] = version
+    rdf["version"] = inputs.version
     rdf["authors"] = [_person(p, known) for p in spec.authors] or [{"name": "unknown"}]
     # a maintainer needs a github_user; only users bioimageio.spec knows offline
     maintainers = [_person(p, known) for p in spec.maintainers if p.github_user and p.github_user.lower() in known]
@@ -145,27 +152,27 @@ def model_rdf(
         rdf["git_repo"] = spec.git_repo
     rdf["documentation"] = _file("documentation.md", sha)
     rdf["covers"] = [_file("cover.png", sha)]
-    rdf["inputs"] = inputs
-    rdf["outputs"] = outputs
+    rdf["inputs"] = tensor_inputs
+    rdf["outputs"] = tensor_outputs
     rdf["weights"] = {
         "pytorch_state_dict": {
-            "source": weights_file,
-            "sha256": sha[weights_file],
+            "source": inputs.weights_file,
+            "sha256": sha[inputs.weights_file],
             "architecture": {
                 "source": ARCHITECTURE_FILE,
                 "sha256": sha[ARCHITECTURE_FILE],
                 "callable": ARCHITECTURE_CALLABLE,
                 "kwargs": {"model_type": spec.encoder},
             },
-            "pytorch_version": torch_version,
+            "pytorch_version": inputs.torch_version,
             "dependencies": _file("environment.yaml", sha),
         }
     }
-    if decoder_file:
-        rdf["attachments"] = [_file(decoder_file, sha)]
+    if inputs.decoder_file:
+        rdf["attachments"] = [_file(inputs.decoder_file, sha)]
     rdf["config"] = {
-        "bioimageio": {"reproducibility_tolerance": reproducibility_tolerance(scores_max)},
-        "samzoo": dict(samzoo_config),
+        "bioimageio": {"reproducibility_tolerance": reproducibility_tolerance(inputs.scores_max)},
+        "samzoo": dict(inputs.samzoo_config),
     }
     return rdf
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..catalog import ModelRef, Version
-from ..errors import SamzooError
+from ..errors import ArgumentError
 from ..hashing import parse_hash
 
 
@@ -63,7 +63,7 @@ def decide_version(
         try:
             _key(requested)
         except ValueError:
-            raise SamzooError(f"--version {requested!r} must be a dotted number such as 1.3") from None
+            raise ArgumentError("version", f"{requested!r} must be a dotted number such as 1.3") from None
     if matched is not None and (requested is None or requested == matched.zoo_version):
         if matched.zoo_version:
             return VersionDecision(matched.zoo_version, True, matched,
@@ -73,14 +73,15 @@ def decide_version(
                                f"the weights are the published {spec.model_type} {matched.version}, not yet on the zoo: packaging as version {version}")
     if requested is not None:
         if requested in published and not force:
-            raise SamzooError(
-                f"version {requested} of {spec.model_type} is already published with other weights; "
-                "choose a new version (e.g. --version " + next_version(published) + ") or pass --force to overwrite it"
+            raise ArgumentError(
+                "version",
+                f"{requested} of {spec.model_type} is already published with other weights and is not overwritten "
+                f"unless forced; choose a new version such as {next_version(published)}",
             )
-        note = " (overwriting a published version: --force)" if requested in published else ""
+        note = " (overwriting a published version, as forced)" if requested in published else ""
         return VersionDecision(requested, False, None, f"new release of {spec.model_type}: version {requested}{note}")
     version = next_version(published)
     newest = max(published, key=_key) if published else None
     after = f" after the published {newest}" if newest else ""
     return VersionDecision(version, False, None,
-                           f"new release: the weights differ from every published {spec.model_type}; packaging as version {version}{after} (set it with --version)")
+                           f"new release: the weights differ from every published {spec.model_type}; packaging as version {version}{after} (another version can be requested)")

@@ -9,24 +9,25 @@ Order for a file with a known hash:
    if it hashes to the expected value (hashed once, then trusted by a stamp);
 4. offline: only ``file://`` sources are tried; with none, stop with one line naming
    the file and the import command;
-5. the catalog URL, then each mirror ``<base>/<alg>-<hex>/<filename>``: downloaded into
-   a per-process temporary file next to the target, hashed while it arrives and
-   renamed into place only when the hash matches.
+5. the catalog URL, then each mirror ``<base>/<alg>-<hex>/<filename>``: downloaded through
+   the store's writer (hashed while it arrives, kept only when the hash matches).
+
+A URL without a known hash (:func:`fetch_unverified`) goes to the store's ``unverified/`` part.
 """
 
 from __future__ import annotations
 
-import os
 import posixpath
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..catalog import ModelRef, WeightFile
 from ..errors import SamzooError
-from ..hashing import parse_hash
+from ..hashing import Digest, HashMismatchError
 from . import settings
-from .cache import WeightCache, hash_key, temp_name
-from .download import HashingWriter, SourceError, download
+from .store import Target, WeightCache
+from .transfer import Progress, TransferError, download
 
 
 class OfflineError(SamzooError):
@@ -41,7 +42,7 @@ class DownloadError(SamzooError):
 class Wanted:
     """A file to fetch: its hash, where it is published and how to name it to the user."""
 
-    hash: str
+    hash: Digest
     url: str
     filename: str
     label: str                 # e.g. "vit_b_lm@v4 encoder"
@@ -61,13 +62,20 @@ def default_filename(url: str, fallback: str) -> str:
     return name if "." in name.strip(".") else fallback
 
 
+def wanted_for(ref: ModelRef, wf: WeightFile, kind: str) -> Wanted:
+    """The :class:`Wanted` file of a catalog version's encoder or decoder weights."""
+    mt = ref.model_type
+    micro = mt if kind == "encoder" else f"{mt}_decoder"
+    filename = wf.filename or default_filename(wf.url, f"{micro}.pt")
+    return Wanted(Digest.parse(wf.hash), wf.url, filename, f"{ref.name} {kind}", f"--as {ref.name}", micro)
+
+
 def sources(w: Wanted) -> list[str]:
     """The catalog URL, then every mirror's ``<base>/<alg>-<hex>/<filename>``."""
-    key = hash_key(w.hash)
-    return [w.url, *(f"{base}/{key}/{urllib.parse.quote(w.filename)}" for base in settings.mirrors())]
+    return [w.url, *(f"{base}/{w.hash.key}/{urllib.parse.quote(w.filename)}" for base in settings.mirrors())]
 
 
-def fetch(w: Wanted, cache: WeightCache, *, offline: bool, progress: bool | None = None) -> Fetched:
+def fetch(w: Wanted, cache: WeightCache, *, offline: bool, progress: Progress | None = None) -> Fetched:
     """Return a verified local copy of ``w`` (see the module docstring for the order)."""
     found = cache.lookup(w.hash)
     if found is not None:
@@ -85,7 +93,7 @@ def fetch(w: Wanted, cache: WeightCache, *, offline: bool, progress: bool | None
             if not urls:
                 raise OfflineError(
                     f"{w.label} ({w.filename}, {w.hash}) is not in the cache and samzoo is offline "
-                    f"(SAMZOO_OFFLINE or --offline); download {w.url} on a connected machine, copy it here "
+                    f"(SAMZOO_OFFLINE or the offline option); download {w.url} on a connected machine, copy it here "
                     f"and run `samzoo cache import FILE {w.import_hint}`"
                 )
         return Fetched(_download_verified(w, cache, progress, urls), "download")
@@ -98,31 +106,19 @@ def _microsam_file(w: Wanted) -> Path | None:
     return path if path.is_file() else None
 
 
-def _download_verified(w: Wanted, cache: WeightCache, progress: bool | None, urls: list[str]) -> Path:
-    alg, _ = parse_hash(w.hash)
-    target = cache.target(w.hash, w.filename)
-    target.parent.mkdir(parents=True, exist_ok=True)
+def _download_verified(w: Wanted, cache: WeightCache, progress: Progress | None, urls: list[str]) -> Path:
     failures: list[str] = []
     mismatch: str | None = None
     for url in urls:
-        tmp = temp_name(target)
         try:
-            with open(tmp, "w+b") as f:
-                out = HashingWriter(f, alg)
-                try:
-                    download(url, out, progress=progress)
-                except SourceError as e:
-                    failures.append(f"{url}: {e}")
-                    continue
-                f.flush()
-                os.fsync(f.fileno())
-            if out.digest == w.hash:
-                return cache.commit(tmp, w.hash, w.filename)
-            mismatch = f"{url} sent a file with hash {out.digest}"
-            failures.append(f"{url}: hash {out.digest}")
-        finally:
-            tmp.unlink(missing_ok=True)
-    _remove_if_empty(target.parent)
+            with cache.writer(Target(w.hash, w.filename)) as out:
+                download(url, out, progress=progress)
+            return out.path
+        except TransferError as e:
+            failures.append(f"{url}: {e}")
+        except HashMismatchError as e:
+            mismatch = f"{url} sent a file with hash {e.got}"
+            failures.append(f"{url}: hash {e.got}")
     if mismatch is not None:
         raise DownloadError(
             f"hash mismatch for {w.label}: expected {w.hash}, but {mismatch}; nothing was kept in the cache. "
@@ -136,8 +132,22 @@ def _download_verified(w: Wanted, cache: WeightCache, progress: bool | None, url
     )
 
 
-def _remove_if_empty(d: Path) -> None:
-    try:
-        d.rmdir()
-    except OSError:
-        pass
+def fetch_unverified(url: str, filename: str, cache: WeightCache, offline: bool,
+                     progress: Progress | None) -> tuple[Path, str]:
+    """A URL with no known hash: kept apart in ``unverified/``, never where verified files live."""
+    found = cache.unverified_lookup(url, filename)
+    if found is not None:
+        return found, "cache"
+    if offline and not url.startswith("file://"):
+        raise OfflineError(f"{url} is not in the cache and samzoo is offline (SAMZOO_OFFLINE or the offline option); "
+                           "copy the file here and pass its path instead")
+    with cache.lock(cache.unverified_dir(url)):
+        found = cache.unverified_lookup(url, filename)
+        if found is not None:
+            return found, "cache"
+        try:
+            with cache.writer(Target(None, filename), url=url) as out:
+                download(url, out, progress=progress)
+        except TransferError as e:
+            raise SamzooError(f"could not download {url} ({e}); check the URL and the network") from None
+    return out.path, "url"

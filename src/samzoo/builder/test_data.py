@@ -1,6 +1,6 @@
 """Test image, label image and prompts for a package's test tensors.
 
-Without ``--image``/``--labels`` the image is a real sample of the model's
+Without an ``image`` (and ``labels``) file the image is a real sample of the model's
 domain shipped inside scikit-image (no download) and the labels come from an
 Otsu threshold of it. Prompts are derived from the (up to) two largest objects
 of the label image, as micro-sam's exporter does: one box, one positive and
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import SamzooError
+from ..errors import ArgumentError, SamzooError
 
 #: longest side of a default test image (keeps test tensors and covers small)
 MAX_SIDE = 512
@@ -56,19 +56,20 @@ class TestInputs:
 
 # --- images ------------------------------------------------------------------------
 
-def to_rgb_uint8(image: np.ndarray, what: str = "image") -> np.ndarray:
-    """H x W (grey) or H x W x 3/4 (RGB/RGBA) of any numeric dtype -> H x W x 3 uint8."""
+def to_rgb_uint8(image: np.ndarray, what: str = "the array") -> np.ndarray:
+    """H x W (grey) or H x W x 3/4 (RGB/RGBA) of any numeric dtype -> H x W x 3 uint8.
+
+    A bad image is an :class:`ArgumentError` of the ``image`` argument; ``what`` names it in the message.
+    """
     image = np.asarray(image)
     if image.ndim == 3 and image.shape[-1] == 4:
         image = image[..., :3]
     if not (image.ndim == 2 or (image.ndim == 3 and image.shape[-1] == 3)):
-        raise SamzooError(
-            f"{what} has shape {image.shape}; pass a 2D greyscale (H x W) or RGB (H x W x 3) image"
-        )
+        raise ArgumentError("image", f"{what} has shape {image.shape}; pass a 2D greyscale (H x W) or RGB (H x W x 3) image")
     if min(image.shape[:2]) < 8:
-        raise SamzooError(f"{what} is {image.shape[0]} x {image.shape[1]} pixels; pass an image of at least 8 x 8")
+        raise ArgumentError("image", f"{what} is {image.shape[0]} x {image.shape[1]} pixels; pass an image of at least 8 x 8")
     if not (np.issubdtype(image.dtype, np.number) or image.dtype == bool):
-        raise SamzooError(f"{what} has dtype {image.dtype}; pass a numeric image")
+        raise ArgumentError("image", f"{what} has dtype {image.dtype}; pass a numeric image")
     if image.dtype != np.uint8:
         data = image.astype(np.float64)
         lo, hi = np.percentile(data, (0.5, 99.5))
@@ -102,11 +103,11 @@ def domain_image(domain: str) -> tuple[np.ndarray, str]:
     return square_and_shrink(to_rgb_uint8(getattr(skimage.data, loader)())), about
 
 
-def read_array(path: str | Path, what: str) -> np.ndarray:
-    """Read an image file (PNG, TIFF, JPEG, ... or .npy) into an array; one-line error otherwise."""
+def read_array(path: str | Path, argument: str) -> np.ndarray:
+    """Read an image file (PNG, TIFF, JPEG, ... or .npy) into an array; an ``argument`` error otherwise."""
     path = Path(path)
     if not path.is_file():
-        raise SamzooError(f"{what} file {path} does not exist; check the path")
+        raise ArgumentError(argument, f"file {path} does not exist; check the path")
     try:
         if path.suffix.lower() == ".npy":
             return np.load(path, allow_pickle=False)
@@ -115,7 +116,7 @@ def read_array(path: str | Path, what: str) -> np.ndarray:
         return np.asarray(iio.imread(path))
     except Exception as e:  # imageio raises many types for unreadable files
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise SamzooError(f"cannot read {what} {path} ({first[:120]}); pass a PNG, TIFF, JPEG or .npy file") from None
+        raise ArgumentError(argument, f"cannot read {path} ({first[:120]}); pass a PNG, TIFF, JPEG or .npy file") from None
 
 
 # --- labels and prompts ------------------------------------------------------------------
@@ -141,17 +142,18 @@ def check_labels(labels: np.ndarray, image: np.ndarray) -> np.ndarray:
         if all(np.array_equal(labels[..., 0], labels[..., c]) for c in range(1, labels.shape[-1] if labels.shape[-1] == 3 else 3)):
             labels = labels[..., 0]
     if labels.ndim != 2:
-        raise SamzooError(f"labels have shape {labels.shape}; pass a 2D label image (H x W, 0 = background)")
+        raise ArgumentError("labels", f"the label image has shape {labels.shape}; pass a 2D label image (H x W, 0 = background)")
     if labels.shape != image.shape[:2]:
-        raise SamzooError(
-            f"labels are {labels.shape[0]} x {labels.shape[1]} but the image is {image.shape[0]} x {image.shape[1]}; "
-            "pass the label image of that image"
+        raise ArgumentError(
+            "labels",
+            f"the label image is {labels.shape[0]} x {labels.shape[1]} but the image is {image.shape[0]} x {image.shape[1]}; "
+            "pass the label image of that image",
         )
     if not (np.issubdtype(labels.dtype, np.integer) or labels.dtype == bool):
-        raise SamzooError(f"labels have dtype {labels.dtype}; pass an integer label image (0 = background)")
+        raise ArgumentError("labels", f"the label image has dtype {labels.dtype}; pass an integer label image (0 = background)")
     labels = labels.astype(np.int64)
     if not (labels > 0).any():
-        raise SamzooError("the label image has no objects (all pixels are 0); pass labels with at least one object")
+        raise ArgumentError("labels", "the label image has no objects (all pixels are 0); pass one with at least one object")
     return labels
 
 
@@ -222,20 +224,20 @@ def make_test_inputs(image: np.ndarray, labels: np.ndarray, source: str) -> Test
 
 
 def load_test_inputs(domain: str, image_path: str | Path | None = None, labels_path: str | Path | None = None) -> TestInputs:
-    """Test inputs from ``--image``/``--labels`` files, or from the domain's built-in image."""
+    """Test inputs from ``image_path`` (and ``labels_path``) files, or from the domain's built-in image."""
     if labels_path is not None and image_path is None:
-        raise SamzooError("--labels needs --image: pass the image the labels belong to")
+        raise ArgumentError("labels", "given without an image; pass the image these labels belong to as well")
     if image_path is None:
         image, about = domain_image(domain)
         labels = threshold_labels(image)
         if not (labels > 0).any():  # pragma: no cover - the built-in images all have objects
-            raise SamzooError(f"no objects found in the built-in {domain} image; pass --image and --labels")
+            raise SamzooError(f"no objects found in the built-in {domain} image; pass an image and its labels")
         return make_test_inputs(image, labels, about + "; labels: Otsu threshold")
-    image = to_rgb_uint8(read_array(image_path, "image"), f"image {image_path}")
+    image = to_rgb_uint8(read_array(image_path, "image"), str(image_path))
     if labels_path is None:
         labels = threshold_labels(image)
         if not (labels > 0).any():
-            raise SamzooError(f"found no objects in {image_path} by thresholding; pass --labels with a label image")
+            raise ArgumentError("labels", f"needed: thresholding finds no objects in {image_path}; pass a label image of it")
         return make_test_inputs(image, labels, f"{Path(image_path).name}; labels: Otsu threshold")
     labels = check_labels(read_array(labels_path, "labels"), image)
     return make_test_inputs(image, labels, f"{Path(image_path).name} with labels {Path(labels_path).name}")

@@ -1,23 +1,21 @@
 """Download one URL into an open file, hashing the bytes as they arrive.
 
-HTTP(S) goes through pooch's ``HTTPDownloader`` (a progress bar when stderr is
-a terminal); ``file://`` URLs are copied. Transient failures (connection
+HTTP(S) goes through pooch's ``HTTPDownloader``; ``file://`` URLs are copied. A progress
+bar is drawn only when the caller passes ``progress`` (a factory of tqdm-like bars). Transient failures (connection
 refused or dropped, time-outs, HTTP 5xx and 429) are retried with exponential
 back-off, restarting the file from the beginning; other HTTP errors are not.
 """
 
 from __future__ import annotations
 
-import shutil
-import sys
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, Protocol
 
 from ..errors import SamzooError
-from ..hashing import hasher
 
 CHUNK = 1024 * 1024
 RETRIES = 2          # extra attempts per URL after the first
@@ -25,7 +23,7 @@ BACKOFF_S = 0.25     # first wait; doubles with each retry
 TIMEOUT_S = 30
 
 
-class SourceError(SamzooError):
+class TransferError(SamzooError):
     """One source failed; ``transient`` says whether another attempt may succeed."""
 
     def __init__(self, message: str, transient: bool) -> None:
@@ -33,30 +31,16 @@ class SourceError(SamzooError):
         self.transient = transient
 
 
-class HashingWriter:
-    """A file-like object that writes to ``fileobj`` and feeds every byte to a hasher."""
+class Sink(Protocol):
+    """Where a transfer writes: a file-like object that can start again (``HashingFile``)."""
 
-    def __init__(self, fileobj: BinaryIO, alg: str) -> None:
-        self.fileobj, self.alg = fileobj, alg
-        self.reset()
+    def reset(self) -> None: ...
+    def write(self, data: bytes) -> int: ...
+    def flush(self) -> None: ...
 
-    def reset(self) -> None:
-        self.fileobj.seek(0)
-        self.fileobj.truncate()
-        self._h = hasher(self.alg)
-        self.size = 0
 
-    def write(self, data: bytes) -> int:
-        self._h.update(data)
-        self.size += len(data)
-        return self.fileobj.write(data)
-
-    def flush(self) -> None:
-        pass  # pooch flushes after every chunk; the OS buffer is enough, the caller fsyncs
-
-    @property
-    def digest(self) -> str:
-        return f"{self.alg}:{self._h.hexdigest()}"
+#: ``progress(label)`` returns a tqdm-like bar (``total``, ``update(n)``, ``reset()``, ``close()``)
+Progress = Callable[[str], Any]
 
 
 def file_url_path(url: str) -> Path:
@@ -80,37 +64,54 @@ def _describe(exc: BaseException) -> tuple[str, bool]:
     return first[:120], False
 
 
-def _fetch_once(url: str, out: HashingWriter, progress: bool) -> None:
+def _copy_file(url: str, out: Sink, bar: Any) -> None:
+    path = file_url_path(url)
+    try:
+        with open(path, "rb") as src:
+            if bar is not None:
+                bar.total = path.stat().st_size
+            while chunk := src.read(CHUNK):
+                out.write(chunk)
+                if bar is not None:
+                    bar.update(len(chunk))
+    except OSError as e:
+        raise TransferError(f"{path}: {e.strerror}", transient=False) from None
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _fetch_once(url: str, out: Sink, progress: Progress | None) -> None:
+    bar = progress(urllib.parse.urlparse(url).path.rsplit("/", 1)[-1] or url) if progress else None
     if url.startswith("file://"):
-        path = file_url_path(url)
-        try:
-            with open(path, "rb") as src:
-                shutil.copyfileobj(src, out, CHUNK)
-        except OSError as e:
-            raise SourceError(f"{path}: {e.strerror}", transient=False) from None
+        _copy_file(url, out, bar)
         return
     import pooch
     import requests
 
-    downloader = pooch.HTTPDownloader(progressbar=progress, chunk_size=CHUNK, timeout=TIMEOUT_S)
+    downloader = pooch.HTTPDownloader(progressbar=bar if bar is not None else False, chunk_size=CHUNK,
+                                      timeout=TIMEOUT_S)
     try:
         downloader(url, out, None)
     except (requests.RequestException, OSError) as e:
+        if bar is not None:
+            bar.close()
         text, transient = _describe(e)
-        raise SourceError(text, transient) from None
+        raise TransferError(text, transient) from None
 
 
-def download(url: str, out: HashingWriter, *, progress: bool | None = None,
+def download(url: str, out: Sink, *, progress: Progress | None = None,
              retries: int = RETRIES, backoff_s: float = BACKOFF_S) -> None:
-    """Fetch ``url`` into ``out`` (reset before each attempt); raise :class:`SourceError` when it fails."""
-    if progress is None:
-        progress = sys.stderr.isatty()
+    """Fetch ``url`` into ``out`` (reset before each attempt); raise :class:`TransferError` when it fails.
+
+    ``progress``: the caller's bar factory, called once per attempt with the file name; None draws nothing.
+    """
     for attempt in range(retries + 1):
         out.reset()
         try:
             _fetch_once(url, out, progress)
             return
-        except SourceError as e:
+        except TransferError as e:
             if not e.transient or attempt == retries:
                 raise
         time.sleep(backoff_s * 2**attempt)

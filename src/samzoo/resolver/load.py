@@ -10,22 +10,24 @@ from __future__ import annotations
 import os
 
 from ..errors import SamzooError
-from .resolver import Resolved, _resolve
+from .local import Resolved
+from .names import resolve
+from .transfer import Progress
 
 
 def load_sam(name: str | os.PathLike, device: str = "cpu", *, offline: bool | None = None,
-             cache_dir: str | os.PathLike | None = None, hash: str | None = None, progress: bool | None = None,
+             cache_dir: str | os.PathLike | None = None, hash: str | None = None, progress: Progress | None = None,
              return_resolved: bool = False):
     """A ``segment_anything`` ``Sam`` (MobileSAM's for vit_t) holding the weights of ``name``, in eval mode.
 
-    ``name``: anything :func:`samzoo.resolve.resolve` accepts. With ``return_resolved`` returns
+    ``name``: anything :func:`samzoo.resolver.resolve` accepts. With ``return_resolved`` returns
     ``(sam, Resolved)``.
     """
     from ..checkpoint import load_checkpoint
     from ..models import build_sam
 
-    res = _resolve(name, offline=offline, cache_dir=cache_dir, decoder=False, hash=hash, progress=progress,
-                   catalog=None, infer_encoder=False)
+    res = resolve(name, offline=offline, cache_dir=cache_dir, decoder=False, hash=hash, progress=progress,
+                  infer=False)
     ckpt = load_checkpoint(res.encoder_path)
     if res.encoder is not None and ckpt.encoder != res.encoder:
         raise SamzooError(

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 import yaml
 
 from ..errors import SamzooError
+from ..hashing import Digest
 from ..rdf_files import rdf_in_folder, rdf_in_names
-
 
 
 class PackageError(SamzooError):
@@ -27,7 +28,7 @@ class PackageError(SamzooError):
 @dataclass(frozen=True)
 class PackageFile:
     source: str             # relative path inside the package, or a URL
-    sha256: str | None      # "sha256:<hex>" or None
+    sha256: Digest | None
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,13 @@ def _file(entry: dict, what: str, path: Path) -> PackageFile:
     if not isinstance(source, str) or not source:
         raise PackageError(f"{path}: rdf.yaml: {what} has no 'source'; the package is incomplete")
     sha = entry.get("sha256")
-    return PackageFile(source, f"sha256:{str(sha).lower()}" if sha else None)
+    if not sha:
+        return PackageFile(source, None)
+    try:
+        return PackageFile(source, Digest.parse(f"sha256:{sha}"))
+    except ValueError:
+        raise PackageError(f"{path}: rdf.yaml: {what} has sha256 {str(sha)[:80]!r}, not 64 hex digits; "
+                           "the package is broken, rebuild it") from None
 
 
 def read_package(path: Path) -> PackageWeights:
@@ -94,7 +101,7 @@ def read_package(path: Path) -> PackageWeights:
 @contextlib.contextmanager
 def open_member(path: Path, source: str) -> Iterator[BinaryIO]:
     """Open a file of a zip package for reading (binary)."""
-    member = source[2:] if source.startswith("./") else source
+    member = source.removeprefix("./")
     with zipfile.ZipFile(path) as z:
         try:
             f = z.open(member)
