@@ -68,3 +68,19 @@ def test_validate_shows_each_check_on_a_terminal_only(tmp_path):
     assert code == 1 and ": format (" not in terminal and "[1/1]" not in terminal
     piped = run_cli("validate", str(folder))  # stderr is a pipe: no progress at all
     assert piped.returncode == 1 and ": format (" not in piped.stderr and "[1/1]" not in piped.stderr
+
+
+def test_exit_codes_usage_2_run_time_1(tmp_path):
+    """2: how samzoo was called (unknown name, missing file, bad flag); 1: what happened while working."""
+    weights = tmp_path / "w.pt"
+    weights.write_bytes(os.urandom(1000))
+    usage = [("fetch", "no_such_model"), ("build", "vit_b_lm", "--checkpoint", str(tmp_path / "nope.pt")),
+             ("info", "VIT_B_LMX"), ("validate", "--jobs", "0", str(weights))]
+    for args in usage:
+        proc = run_cli(*args)
+        assert proc.returncode == 2 and proc.stderr.startswith("samzoo"), (args, proc.stderr)
+    run_time = [("fetch", "vit_b_lm", "--offline"),  # not cached, network not allowed
+                ("fetch", weights.as_uri(), "--hash", "xxh128:" + "0" * 32)]  # the file is not the one named
+    for args in run_time:
+        proc = run_cli(*args)
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr, (args, proc.stderr)

@@ -25,7 +25,7 @@ import numpy as np
 from ..architectures import SAM_ADAPTOR
 from ..catalog import Catalog, ModelRef, ModelSpec, load_catalog
 from ..checkpoint import CheckpointError, load_checkpoint, load_state_dict_file
-from ..errors import ArgumentError, SamzooError
+from ..errors import ArgumentError, RunTimeFailure, SamzooError
 from ..hashing import file_digest, file_hash
 from . import rdf as rdf_mod
 from .cover import cover_png
@@ -231,7 +231,7 @@ def _encoder_pass(b: _Build, staging: Path) -> None:
     finally:
         saver.join()  # before anything removes the folder it writes into
     if save_errors:
-        raise SamzooError(f"cannot write the weights into {staging} ({save_errors[0]}); check free disk space")
+        raise RunTimeFailure(f"cannot write the weights into {staging} ({save_errors[0]}); check free disk space")
     b.outputs = {"embeddings": embeddings.numpy(), "masks": masks.numpy(), "scores": scores.numpy()}
     b.timer.lap("encoder pass and weights")
 

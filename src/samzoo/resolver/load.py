@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from ..errors import SamzooError
+from ..errors import RunTimeFailure, SamzooError
 from .local import Resolved
 from .names import resolve
 from .transfer import Progress
@@ -30,7 +30,7 @@ def load_sam(name: str | os.PathLike, device: str = "cpu", *, offline: bool | No
                   infer=False)
     ckpt = load_checkpoint(res.encoder_path)
     if res.encoder is not None and ckpt.encoder != res.encoder:
-        raise SamzooError(
+        raise RunTimeFailure(
             f"{res.name}: the catalog says encoder {res.encoder} but {res.encoder_path.name} holds {ckpt.encoder} "
             "weights; fix the spec's encoder"
         )

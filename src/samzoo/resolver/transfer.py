@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..errors import SamzooError
+from ..errors import RunTimeFailure, SamzooError
 
 CHUNK = 1024 * 1024
 RETRIES = 2          # extra attempts per URL after the first
@@ -23,7 +23,7 @@ BACKOFF_S = 0.25     # first wait; doubles with each retry
 TIMEOUT_S = 30
 
 
-class TransferError(SamzooError):
+class TransferError(RunTimeFailure):
     """One source failed; ``transient`` says whether another attempt may succeed."""
 
     def __init__(self, message: str, transient: bool) -> None:
