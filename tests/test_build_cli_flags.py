@@ -31,3 +31,18 @@ def test_single_build_validates_and_writes_the_step_summary(tmp_path, vit_t_chec
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "validation: PASSED" in proc.stdout and "sam_two_images" in proc.stdout
     assert summary.read_text().startswith("## samzoo validate: 1 passed, 0 failed")
+
+
+@pytest.mark.slow
+def test_output_folders_are_created_and_stages_show_on_a_terminal(tmp_path, vit_t_checkpoint):
+    from test_cli_ux import _stderr_on_terminal
+
+    out = tmp_path / "new" / "folder" / "pkg.zip"
+    code, stdout, terminal = _stderr_on_terminal("build", "vit_t_lm", "--checkpoint", str(vit_t_checkpoint), "-o", str(out))
+    assert code == 0 and out.is_file(), stdout + terminal
+    for stage in ("reading the checkpoint", "encoder pass", "writing the zip"):
+        assert f"building vit_t_lm: {stage} (" in terminal, terminal
+    proc = run_cli("build", "vit_t_lm", "--checkpoint", str(vit_t_checkpoint), "-o", str(tmp_path / "release") + "/", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert [p.name for p in (tmp_path / "release").iterdir()] == ["faithful-chicken-1.3.zip"]
+    assert "building vit_t_lm:" not in proc.stderr

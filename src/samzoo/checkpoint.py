@@ -44,6 +44,8 @@ class Checkpoint:
     state_dict: dict[str, torch.Tensor]
     decoder_state: dict[str, torch.Tensor] | None = None
     extra_keys: tuple[str, ...] = field(default=())
+    #: the file is a plain SAM state dict (no wrapper, no key prefix): it can be shipped as it is
+    plain: bool = False
 
 
 def infer_encoder(state_dict: Mapping[str, Any], source: str = "checkpoint") -> str:
@@ -146,8 +148,10 @@ def split_checkpoint(obj: Any, path: Path) -> tuple[dict[str, torch.Tensor], dic
 def load_checkpoint(path: str | Path) -> Checkpoint:
     """Read ``path`` with ``weights_only=True`` and return its SAM weights and inferred encoder."""
     path = Path(path)
-    state, decoder, extra = split_checkpoint(_torch_load(path), path)
-    return Checkpoint(path, infer_encoder(state, str(path)), state, decoder, extra)
+    obj = _torch_load(path)
+    state, decoder, extra = split_checkpoint(obj, path)
+    plain = isinstance(obj, Mapping) and "model_state" not in obj and len(obj) == len(state) and all(k in obj for k in state)
+    return Checkpoint(path, infer_encoder(state, str(path)), state, decoder, extra, plain)
 
 
 def load_state_dict_file(path: str | Path) -> dict[str, torch.Tensor]:

@@ -88,11 +88,14 @@ class _Build:
     checkpoint: Path
     timer: _Timer
     on_message: Callable[[str], None] | None
+    on_stage: Callable[[str], None] | None = None
+    cover_caption: str | None = None
     notes: list[str] = field(default_factory=list)
     hashes: dict[str, str] = field(default_factory=dict)  # alg -> the checkpoint file's hash
     # read_checkpoint
     state_dict: dict | None = None
     decoder_state: dict | None = None
+    plain_checkpoint: bool = False  # the checkpoint file is a plain state dict (shipped as is in a rebuild)
     # decide_version
     decision: VersionDecision | None = None
     # model_and_test_data
@@ -102,6 +105,11 @@ class _Build:
     outputs: dict[str, np.ndarray] = field(default_factory=dict)
     # seal
     weights_size: int = 0
+
+    def stage(self, name: str) -> None:
+        """Tell the caller which stage starts (for progress displays)."""
+        if self.on_stage is not None:
+            self.on_stage(name)
 
     def say(self, msg: str) -> None:
         self.notes.append(msg)
@@ -140,26 +148,58 @@ def build_package(
     force: bool = False,
     catalog: Catalog | None = None,
     on_message: Callable[[str], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+    cover_caption: str | None = None,
 ) -> BuildResult:
     """Build the BioImage.IO package of catalog model ``name`` from the SAM weights in ``checkpoint``.
 
-    A pure function of its inputs: the same inputs give a byte-identical zip. Raises
-    :class:`SamzooError` (one line) for bad inputs; never leaves a file at the output path on failure.
+    A pure function of its inputs: the same inputs give a byte-identical zip.
+
+    Args:
+        name: any catalog name (``vit_b_lm``, ``diplomatic-bug``, ``noisy-ox/1.2``, a user model).
+        checkpoint: a SAM state dict or a micro-sam fine-tuning checkpoint (``.pt``).
+        decoder: the instance-segmentation decoder's state dict, if not inside ``checkpoint``.
+        image, labels: the test image and its labels (default: a sample image of the model's domain).
+        output: the package path (``.zip``), or a folder for the default name; missing folders are created.
+        version: the zoo version of a new release (default: the next after the newest published one).
+        force: allow different weights under an already published version.
+        catalog: the catalog to use (default: :func:`samzoo.load_catalog`).
+        on_message: called with each one-line note (version decision, decoder choice, ...).
+        on_stage: called with each stage's name as it starts (for progress displays).
+        cover_caption: a line written across the top of the cover (e.g. "random weights: masks are meaningless").
+
+    Returns:
+        A :class:`BuildResult` (path, sha256, version, rebuild, zoo_id, sizes, timings, notes).
+
+    Raises:
+        SamzooError: one line, for bad inputs (:class:`~samzoo.errors.ArgumentError` names the argument);
+        nothing is left at the output path on failure.
+
+    Example::
+
+        result = samzoo.build_package("vit_b_lm", "best.pt", output="release/")
+        print(result.path, result.version, result.sha256)
     """
     timer = _Timer()
     catalog = catalog or load_catalog()
     ref = catalog.lookup(name)
-    if output is not None and not Path(output).is_dir() and not Path(output).parent.is_dir():
-        raise ArgumentError("output", f"folder {Path(output).parent} does not exist; create it first")
-    b = _Build(spec=ref.spec, catalog=catalog, checkpoint=Path(checkpoint), timer=timer, on_message=on_message)
+    b = _Build(spec=ref.spec, catalog=catalog, checkpoint=Path(checkpoint), timer=timer, on_message=on_message,
+               on_stage=on_stage, cover_caption=cover_caption)
+    b.stage("reading the checkpoint")
     _read_checkpoint(b, decoder)
+    b.stage("hashing the weights")
     _decide_version(b, ref, version, force)
+    b.stage("preparing the model and test data")
     _model_and_test_data(b, image, labels)
     out_path = _output_path(b, output)
     with _staging(out_path) as (staging, tmp_zip):
+        b.stage("encoder pass (test outputs)")
         _encoder_pass(b, staging)
+        b.stage("writing test data, cover and documentation")
         _stage_files(b, staging)
+        b.stage("describing and validating the rdf")
         _describe(b, staging)
+        b.stage("writing the zip")
         digest = _seal(b, staging, tmp_zip, out_path)
     spec, decision = b.spec, b.decision
     return BuildResult(
@@ -188,6 +228,7 @@ def _read_checkpoint(b: _Build, decoder: str | Path | None) -> None:
     if decoder_state is not None and not decoder_state:
         raise CheckpointError(f"{decoder or b.checkpoint}: the decoder state is empty; pass the decoder weights")
     b.state_dict, b.decoder_state = ckpt.state_dict, decoder_state
+    b.plain_checkpoint = ckpt.plain and ckpt.decoder_state is None
     b.timer.lap("load checkpoint")
 
 
@@ -216,7 +257,9 @@ def _encoder_pass(b: _Build, staging: Path) -> None:
 
     tests = b.tests
     save_errors: list[BaseException] = []
-    saver = threading.Thread(target=_save_weights, args=(b.state_dict, staging / b.weights_file, save_errors))
+    # a rebuild of a published plain state dict ships the published bytes (the validator can then match them)
+    verbatim = b.checkpoint if b.decision.matched is not None and b.plain_checkpoint else None
+    saver = threading.Thread(target=_save_weights, args=(b.state_dict, staging / b.weights_file, save_errors, verbatim))
     saver.start()  # I/O next to compute
     try:
         adaptor = SamAdaptor(b.spec.encoder, sam=b.sam).eval()
@@ -249,7 +292,7 @@ def _stage_files(b: _Build, staging: Path) -> None:
     }
     for key, fname in TEST_TENSOR_FILES.items():
         np.save(staging / fname, np.ascontiguousarray(arrays[key]), allow_pickle=False)
-    (staging / "cover.png").write_bytes(cover_png(tests.image, arrays["masks"][0, :, 0], tests.box_prompts))
+    (staging / "cover.png").write_bytes(cover_png(tests.image, arrays["masks"][0, :, 0], tests.box_prompts, b.cover_caption))
     (staging / "documentation.md").write_text(
         documentation(spec, b.catalog, b.decision.version, tests.source, len(tests.object_ids), b.decoder_state is not None),
         encoding="utf-8",
@@ -262,6 +305,8 @@ def _stage_files(b: _Build, staging: Path) -> None:
 def _describe(b: _Build, staging: Path) -> None:
     """rdf.yaml, from the catalog and the staged files' hashes, validated by bioimageio.spec."""
     spec, decision = b.spec, b.decision
+    for note in rdf_mod.metadata_notes(spec):
+        b.say(note)
     samzoo_config = {
         "model_type": spec.model_type,
         "encoder": spec.encoder,
@@ -295,12 +340,26 @@ def _seal(b: _Build, staging: Path, tmp_zip: Path, out_path: Path) -> str:
 
 # --- helpers --------------------------------------------------------------------------------------
 
+def is_folder_output(output: str | Path) -> bool:
+    """``output`` names a folder: an existing one, one written with a trailing ``/``, or a path without ``.zip``."""
+    text = str(output)
+    return Path(output).is_dir() or text.endswith(("/", os.sep)) or Path(text).suffix.lower() != ".zip"
+
+
 def _output_path(b: _Build, output: str | Path | None) -> Path:
-    """The package path: ``output`` itself, or the default name inside the folder ``output`` or here."""
+    """The package path: ``output`` itself, or the default name inside the folder ``output`` or here.
+
+    Missing folders on the way are created (``-o new_folder/pkg.zip``, ``-o release/``).
+    """
     out_path = default_output(b.spec.model_type, b.spec.nickname, b.decision.version)
     if output is not None:
-        out_path = Path(output) / out_path if Path(output).is_dir() else Path(output)
-    return out_path.absolute()
+        out_path = Path(output) / out_path if is_folder_output(output) else Path(output)
+    out_path = out_path.absolute()
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ArgumentError("output", f"cannot create the folder {out_path.parent} ({e.strerror}); choose another place") from None
+    return out_path
 
 
 @contextlib.contextmanager
@@ -315,11 +374,14 @@ def _staging(out_path: Path) -> Iterator[tuple[Path, Path]]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _save_weights(state: dict, path: Path, errors: list[BaseException]) -> None:
+def _save_weights(state: dict, path: Path, errors: list[BaseException], verbatim: Path | None = None) -> None:
     import torch
 
     try:
-        torch.save(state, path)
+        if verbatim is not None:
+            shutil.copyfile(verbatim, path)
+        else:
+            torch.save(state, path)
     except BaseException as e:  # reported by the caller
         errors.append(e)
 

@@ -77,11 +77,18 @@ def cmd_build(args: argparse.Namespace) -> int:
         from ..validate.session import resolve_device
 
         resolve_device(args.device or "cpu")  # a usage error (no GPU) before the build, not after it
-    result = build_package(
-        args.name, args.checkpoint, decoder=args.decoder, image=args.image, labels=args.labels,
-        output=args.output, version=args.version, force=args.force,
-        on_message=lambda msg: print(f"samzoo: {msg}", file=sys.stderr),
-    )
+    with StageProgress(wanted(args)) as progress:
+        def say(msg: str) -> None:
+            if progress.enabled:
+                progress.line(f"samzoo: {msg}")
+            else:
+                print(f"samzoo: {msg}", file=sys.stderr, flush=True)
+
+        result = build_package(
+            args.name, args.checkpoint, decoder=args.decoder, image=args.image, labels=args.labels,
+            output=args.output, version=args.version, force=args.force,
+            on_message=say, on_stage=lambda stage: progress.stage(f"building {args.name}", stage),
+        )
     report = _validate_built(result.path, args) if args.validate else None
     if args.json:
         print_json({**result.to_dict(), **({"validation": report.to_dict()} if report else {})})

@@ -21,7 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..catalog import load_catalog
+from ..catalog import is_builtin, load_catalog
 from ..catalog.versions import version_key
 from ..errors import UnknownModelError
 from ..hashing import file_hash, parse_hash
@@ -68,7 +68,8 @@ def _without_id(rdf: dict[str, Any], weights: Path | None, catalog) -> CheckResu
     for alg in _catalog_algorithms(catalog):
         ref = catalog.find_by_weights_hash(file_hash(weights, alg))
         if ref is not None:
-            return CheckResult("identity", "passed", f"no id; {weights.name} is the published {ref.name} ({ref.zoo_id or 'no zoo id'}; {alg} matches)")
+            what = f"the published {ref.name}" if is_builtin(ref.spec) else f"the weights registered for {ref.name} in your catalog"
+            return CheckResult("identity", "passed", f"no id; {weights.name} is {what} ({ref.zoo_id or 'no zoo id'}; {alg} matches)")
     declared = _declared_source(rdf)
     ref = catalog.find_by_weights_hash(declared) if declared else None
     if ref is not None:
