@@ -20,7 +20,18 @@ from typing import Any
 from .catalog import Catalog, ModelRef, ModelSpec, load_catalog
 from .errors import SamzooError, SpecError, UnknownModelError
 
-__version__ = "0.1.0"
+
+def _version() -> str:
+    """samzoo's version, from the installed package's metadata (pyproject.toml is its one home)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("samzoo")
+    except PackageNotFoundError:  # a source tree on sys.path without installing it
+        return "0+unknown"
+
+
+__version__ = _version()
 
 _LAZY = {
     "resolve": ("samzoo.resolver", "resolve"),

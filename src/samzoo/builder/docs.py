@@ -45,6 +45,20 @@ masks, scores, _ = predictor.predict(box=box)   # box: x0, y0, x1, y1
 {micro_sam}```"""
 
 
+_TENSOR_TABLE = """| tensor | axes | dtype | meaning |
+|---|---|---|---|
+| input `image` | batch, channel (R, G, B), y, x | uint8 | the image, any size; greyscale images repeat the channel |
+| input `box_prompts` (optional) | batch, object, channel (4) | int64 | one box per object: x0, y0, x1, y1 |
+| input `point_prompts` (optional) | batch, object, point, channel (x, y) | int64 | points per object |
+| input `point_labels` (optional) | batch, object, point | int64 | 1 = foreground, 0 = background, -1 = padding |
+| input `mask_prompts` (optional) | batch, object, channel, y (256), x (256) | float32 | mask logits in SAM's low-resolution frame |
+| input `embeddings` (optional) | batch, channel (256), y (64), x (64) | float32 | precomputed image embeddings: skips the image encoder |
+| output `masks` | batch, object, channel, y, x | uint8 | one binary mask per object, size of the image |
+| output `scores` | batch, object, channel | float32 | predicted IoU of each mask |
+| output `embeddings` | batch, channel (256), y (64), x (64) | float32 | the image embeddings (reuse them for more prompts) |
+"""
+
+
 def documentation(spec: ModelSpec, catalog: Catalog, version: str, test_source: str, n_objects: int,
                   has_decoder: bool) -> str:
     """The Markdown text of ``documentation.md``."""
@@ -76,18 +90,7 @@ Segment Anything (SAM) segments objects from prompts: boxes, points or a rough m
 
 All tensors have a batch axis of size 1. Coordinates are pixels of the input image, x before y.
 
-| tensor | axes | dtype | meaning |
-|---|---|---|---|
-| input `image` | batch, channel (R, G, B), y, x | uint8 | the image, any size; greyscale images repeat the channel |
-| input `box_prompts` (optional) | batch, object, channel (4) | int64 | one box per object: x0, y0, x1, y1 |
-| input `point_prompts` (optional) | batch, object, point, channel (x, y) | int64 | points per object |
-| input `point_labels` (optional) | batch, object, point | int64 | 1 = foreground, 0 = background, -1 = padding |
-| input `mask_prompts` (optional) | batch, object, channel, y (256), x (256) | float32 | mask logits in SAM's low-resolution frame |
-| input `embeddings` (optional) | batch, channel (256), y (64), x (64) | float32 | precomputed image embeddings: skips the image encoder |
-| output `masks` | batch, object, channel, y, x | uint8 | one binary mask per object, size of the image |
-| output `scores` | batch, object, channel | float32 | predicted IoU of each mask |
-| output `embeddings` | batch, channel (256), y (64), x (64) | float32 | the image embeddings (reuse them for more prompts) |
-
+{_TENSOR_TABLE}
 The image is resized so its longest side is 1024 pixels (bilinear, antialiased) and padded,
 with plain torch operations inside `sam_adaptor.py`: results do not depend on which
 distribution of `segment_anything` is installed.

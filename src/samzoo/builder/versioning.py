@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..catalog import ModelRef, Version, is_builtin
+from ..catalog.versions import newest, next_version, version_key
 from ..errors import ArgumentError
 from ..hashing import parse_hash
 
@@ -18,22 +19,6 @@ class VersionDecision:
     rebuild: bool  # True: the weights are the published weights of ``matched`` (samzoo's own catalog)
     matched: Version | None  # the catalog version whose weights these are (also a user catalog's), if any
     message: str
-
-
-def _key(v: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in v.split("."))
-
-
-def next_version(published: list[str]) -> str:
-    """The release after the newest published zoo version: 1 -> 1.1, 1.2 -> 1.3; none -> 1."""
-    if not published:
-        return "1"
-    parts = list(_key(max(published, key=_key)))
-    if len(parts) == 1:
-        parts.append(1)
-    else:
-        parts[-1] += 1
-    return ".".join(map(str, parts))
 
 
 def decide_version(
@@ -61,7 +46,7 @@ def decide_version(
     if requested is not None:
         requested = str(requested).strip()
         try:
-            _key(requested)
+            version_key(requested)
         except ValueError:
             raise ArgumentError("version", f"{requested!r} must be a dotted number such as 1.3") from None
     if matched is not None and requested is None and not matched.zoo_version and not is_builtin(spec):
@@ -86,7 +71,7 @@ def decide_version(
         note = " (overwriting a published version, as forced)" if requested in published else ""
         return VersionDecision(requested, False, None, f"new release of {spec.model_type}: version {requested}{note}")
     version = next_version(published)
-    newest = max(published, key=_key) if published else None
-    after = f" after the published {newest}" if newest else ""
+    latest = newest(published)
+    after = f" after the published {latest}" if latest else ""
     return VersionDecision(version, False, None,
                            f"new release: the weights differ from every published {spec.model_type}; packaging as version {version}{after} (another version can be requested)")
