@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import RunTimeFailure, SamzooError
+from .errors import RunTimeFailure
 
 _CHUNK = 8 * 1024 * 1024
 _HEX = re.compile(r"^[0-9a-f]+$")

@@ -185,6 +185,19 @@ def build_package(
     ref = catalog.lookup(name)
     b = _Build(spec=ref.spec, catalog=catalog, checkpoint=Path(checkpoint), timer=timer, on_message=on_message,
                on_stage=on_stage, cover_caption=cover_caption)
+    out_path, digest = _run_stages(b, ref, decoder, image, labels, output, version, force)
+    spec, decision = b.spec, b.decision
+    return BuildResult(
+        path=out_path, sha256=digest, model_type=spec.model_type, encoder=spec.encoder, version=decision.version,
+        rebuild=decision.rebuild, zoo_id=f"{spec.nickname}/{decision.version}" if spec.nickname else None,
+        size=out_path.stat().st_size, weights_size=b.weights_size, timings=tuple(timer.steps), notes=tuple(b.notes),
+    )
+
+
+# --- stages, in order ------------------------------------------------------------------------------
+
+def _run_stages(b: _Build, ref: ModelRef, decoder, image, labels, output, version, force) -> tuple[Path, str]:
+    """Every stage in order, each announced to ``on_stage``; returns (package path, sha256)."""
     b.stage("reading the checkpoint")
     _read_checkpoint(b, decoder)
     b.stage("hashing the weights")
@@ -200,16 +213,8 @@ def build_package(
         b.stage("describing and validating the rdf")
         _describe(b, staging)
         b.stage("writing the zip")
-        digest = _seal(b, staging, tmp_zip, out_path)
-    spec, decision = b.spec, b.decision
-    return BuildResult(
-        path=out_path, sha256=digest, model_type=spec.model_type, encoder=spec.encoder, version=decision.version,
-        rebuild=decision.rebuild, zoo_id=f"{spec.nickname}/{decision.version}" if spec.nickname else None,
-        size=out_path.stat().st_size, weights_size=b.weights_size, timings=tuple(timer.steps), notes=tuple(b.notes),
-    )
+        return out_path, _seal(b, staging, tmp_zip, out_path)
 
-
-# --- stages, in order ------------------------------------------------------------------------------
 
 def _read_checkpoint(b: _Build, decoder: str | Path | None) -> None:
     """The SAM weights (their encoder must be the model's) and the instance-segmentation decoder, if any."""

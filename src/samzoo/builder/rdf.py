@@ -45,12 +45,12 @@ def metadata_notes(spec: ModelSpec) -> list[str]:
     if not spec.authors:
         notes.append(f"{spec.model_type} has no authors in its catalog spec: the package names the placeholder "
                      "'unknown', which the zoo check fails; add the authors to the spec (samzoo catalog add --author NAME)")
-    for role, people in (("author", spec.authors), ("maintainer", spec.maintainers)):
-        for person in people:
-            if person.github_user and person.github_user.lower() not in known:
-                notes.append(f"{role} {person.name or person.github_user}: github_user {person.github_user!r} is left out of "
-                             "the rdf (bioimageio.spec does not know it offline and would look it up online); "
-                             "add it on the zoo's upload page")
+    people = [("author", p) for p in spec.authors] + [("maintainer", p) for p in spec.maintainers]
+    notes.extend(
+        f"{role} {p.name or p.github_user}: github_user {p.github_user!r} is left out of the rdf (bioimageio.spec does "
+        "not know it offline and would look it up online); add it on the zoo's upload page"
+        for role, p in people if p.github_user and p.github_user.lower() not in known
+    )
     return notes
 
 

@@ -31,7 +31,7 @@ class StageProgress:
         self._started = time.perf_counter()
         self._what = ""
 
-    def __enter__(self) -> "StageProgress":
+    def __enter__(self) -> StageProgress:
         if self.enabled:
             from rich.console import Console
             from rich.live import Live

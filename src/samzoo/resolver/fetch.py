@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..catalog import ModelRef, WeightFile
-from ..errors import RunTimeFailure, SamzooError
+from ..errors import RunTimeFailure
 from ..hashing import Digest, HashMismatchError
 from . import settings
 from .store import Target, WeightCache

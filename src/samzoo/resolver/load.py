@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from ..errors import RunTimeFailure, SamzooError
+from ..errors import RunTimeFailure
 from .local import Resolved
 from .names import resolve
 from .transfer import Progress

@@ -9,7 +9,8 @@ check failed (as bioimageio reports a failed test); ``failed`` when the package 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 from ..atomic import write_text_atomic
 from ..errors import ArgumentError
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 _FORMAT_CHECKS = ("source", "format", "files")
 
 
-def _detail(check: CheckResult) -> "ValidationDetail":
+def _detail(check: CheckResult) -> ValidationDetail:
     from bioimageio.spec.summary import ErrorEntry, ValidationDetail, WarningEntry
 
     name = f"samzoo {check.name}: {check.message}" if check.status != "failed" else f"samzoo {check.name}"
@@ -44,7 +45,7 @@ def summary_status(report: PackageReport) -> str:
     return "valid-format"
 
 
-def to_validation_summary(report: PackageReport) -> "ValidationSummary":
+def to_validation_summary(report: PackageReport) -> ValidationSummary:
     """The report as a :class:`bioimageio.spec.summary.ValidationSummary`."""
     from bioimageio.spec.summary import InstalledPackage, ValidationSummary
 
@@ -93,6 +94,6 @@ def write_validation_summaries(reports: Sequence[PackageReport], target: str | P
     else:
         target.mkdir(parents=True, exist_ok=True)
         paths = [target / n for n in _file_names(reports)]
-    for report, path in zip(reports, paths):
+    for report, path in zip(reports, paths, strict=True):
         write_text_atomic(path, to_validation_summary(report).model_dump_json(indent=2) + "\n")
     return paths

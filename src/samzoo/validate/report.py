@@ -84,7 +84,7 @@ def _md_checks(r: PackageReport) -> list[str]:
     for c in r.checks:
         more = "<br>" + "<br>".join(f"· {_md_cell(d)}" for d in c.details) if c.details else ""
         lines.append(f"| {c.name} | {_ICON[c.status]} {c.status} | {c.seconds:.2f} | {_md_cell(c.message)}{more} |")
-    return lines + [""]
+    return [*lines, ""]
 
 
 def to_markdown(reports: Sequence[PackageReport], now: _dt.datetime | None = None) -> str:
