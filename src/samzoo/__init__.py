@@ -38,6 +38,7 @@ _LAZY = {
     "recommend": ("samzoo.recommend", None),  # the module is callable: samzoo.recommend(domain, target)
     "load_sam": ("samzoo.resolver", "load_sam"),
     "load_predictor": ("samzoo.resolver", "load_predictor"),
+    "load_decoder": ("samzoo.resolver", "load_decoder"),
     "build_package": ("samzoo.builder", "build_package"),
     "validate_package": ("samzoo.validate", "validate_package"),
     "build_all": ("samzoo.pipeline", "build_all"),

@@ -98,9 +98,22 @@ def validate_package(
 ) -> PackageReport:
     """Validate one package (zip, folder or rdf.yaml) and return its report; never raises for a bad package.
 
-    ``device``: cpu, cuda or auto (raises :class:`~samzoo.errors.SamzooError` for cuda without a GPU).
-    ``quick`` skips the one SAM encoder pass (``sam_image_only``, ``sam_two_images``).
-    ``on_check(name)`` is called as each check starts (for progress displays).
+    Args:
+        source: a package zip, an unpacked package folder, or its rdf.yaml.
+        device: cpu, cuda, cuda:N or auto (cuda when torch sees a GPU).
+        quick: skip the one SAM encoder pass (``sam_image_only``, ``sam_two_images``).
+        on_check: called with each check's name as it starts (for progress displays).
+
+    Returns:
+        A :class:`PackageReport`: ``passed``, ``status``, ``checks`` (name, status, message, seconds, details).
+
+    Raises:
+        ArgumentError: ``device`` is unknown, or cuda without a GPU. A bad package never raises: it fails checks.
+
+    Example::
+
+        report = samzoo.validate_package("model.zip", quick=True)
+        print(report.status, [c.name for c in report.checks if c.status == "failed"])
     """
     device = resolve_device(device)
     _quiet_libraries()
