@@ -17,6 +17,11 @@ from .runner import validate_many, validate_package
 from .source import expand_sources
 
 __all__ = [
-    "CHECK_NAMES", "CheckResult", "PackageReport", "Status",
-    "validate_package", "validate_many", "expand_sources",
+    "CHECK_NAMES",
+    "CheckResult",
+    "PackageReport",
+    "Status",
+    "expand_sources",
+    "validate_many",
+    "validate_package",
 ]

@@ -75,7 +75,7 @@ class PackageReport:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "PackageReport":
+    def from_dict(cls, data: dict[str, Any]) -> PackageReport:
         return cls(
             source=data["source"], checks=tuple(_check_from_dict(c) for c in data["checks"]),
             seconds=data.get("seconds", 0.0), name=data.get("name"), model_id=data.get("id"),
