@@ -36,15 +36,25 @@ def _stage(timings: dict[str, float], name: str):
     return _Timer()
 
 
+OVERLAY_CAPTION = "DEMO: random weights - this mask means nothing"
+
+
 def _overlay(image, mask, box, path: Path) -> None:
+    """The mask in orange, the box prompt in cyan (a colour of its own), and a caption band saying it is a demo."""
     import numpy as np
     from PIL import Image, ImageDraw
 
     rgb = np.stack([image] * 3, axis=-1) if image.ndim == 2 else image[..., :3]
     rgb = rgb.astype(np.float32)
     rgb[mask] = 0.5 * rgb[mask] + 0.5 * np.array([255.0, 64.0, 0.0])
-    pil = Image.fromarray(rgb.clip(0, 255).astype(np.uint8))
-    ImageDraw.Draw(pil).rectangle([int(v) for v in box], outline=(0, 255, 0), width=2)
+    band = 18
+    canvas = np.zeros((rgb.shape[0] + band, rgb.shape[1], 3), np.float32)
+    canvas[band:] = rgb
+    pil = Image.fromarray(canvas.clip(0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(pil)
+    x0, y0, x1, y1 = (int(v) for v in box)
+    draw.rectangle([x0, y0 + band, x1, y1 + band], outline=(0, 230, 255), width=2)
+    draw.text((4, 3), OVERLAY_CAPTION, fill=(255, 255, 255))
     tmp = path.with_name(f".{path.name}.tmp")
     pil.save(tmp, format="PNG")
     os.replace(tmp, path)
@@ -94,7 +104,8 @@ def main(out_dir: str = "demo_output") -> int:
             )
 
         with _stage(timings, "build the BioImage.IO package (light-microscopy test image: scikit-image cell.png)"):
-            result = build_package(DEMO_NAME, checkpoint, output=out / f"{DEMO_NAME}.zip", on_message=lambda m: print(f"    {m}"))
+            result = build_package(DEMO_NAME, checkpoint, output=out / f"{DEMO_NAME}.zip", on_message=lambda m: print(f"    {m}"),
+                                   cover_caption="DEMO: random weights - these masks mean nothing")
 
         with _stage(timings, "validate the package (format, zoo, bioimageio.core inference, SAM checks)"):
             report = validate_package(result.path, device="cpu")

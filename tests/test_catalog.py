@@ -229,7 +229,7 @@ def test_file_name_must_match_model_type(tmp_path, monkeypatch):
     ],
 )
 def test_recommend(domain, target, fast, quality, expected):
-    choice = recommend(CATALOG, domain, target, fast=fast, quality=quality)
+    choice = recommend(domain, target, fast=fast, quality=quality, catalog=CATALOG)
     assert choice.model_type == expected
     assert choice.reason
 
@@ -238,4 +238,4 @@ def test_recommend(domain, target, fast, quality, expected):
 def test_vit_h_is_never_recommended(domain):
     for target in [None, *targets(CATALOG, domain), "anything"]:
         for fast, quality in [(False, False), (True, False), (False, True)]:
-            assert not recommend(CATALOG, domain, target, fast=fast, quality=quality).model_type.startswith("vit_h")
+            assert not recommend(domain, target, fast=fast, quality=quality, catalog=CATALOG).model_type.startswith("vit_h")

@@ -118,9 +118,9 @@ def test_writer_replace_own_spec(tmp_path, monkeypatch, vit_t_checkpoint):
 
 def test_recommend_argument_errors():
     catalog = load_catalog(include_user=False)
-    err = _err(lambda: recommend(catalog, "light_microscopy", fast=True, quality=True))
+    err = _err(lambda: recommend("light_microscopy", fast=True, quality=True, catalog=catalog))
     assert err.argument == "fast" and "quality" in err.problem
-    err = _err(lambda: recommend(catalog, "astronomy"))
+    err = _err(lambda: recommend("astronomy", catalog=catalog))
     assert err.argument == "domain" and "light_microscopy" in err.problem
 
 

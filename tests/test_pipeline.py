@@ -116,4 +116,6 @@ def test_make_demo_runs_the_whole_pipeline(tmp_path):
     for word in ("package", "sha256", "validation: PASSED", "downloaded 1x", "overlay", "timings"):
         assert word in out, out
     assert (tmp_path / "demo" / "overlay.png").is_file()
+    # one answer: the builder and the validator both say the weights are the ones registered (not "published")
+    assert out.count("registered for vit_t_lm_demo") >= 2 and "not among the catalog's published weights" not in out, out
     assert (tmp_path / "demo" / "validation.html").is_file()

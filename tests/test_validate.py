@@ -338,7 +338,8 @@ def test_cli_reports_summary_and_exit_0(tmp_path, good_folder):
     summary = tmp_path / "summary.md"
     summary.write_text("# earlier step\n")
     reports = [tmp_path / "r.json", tmp_path / "r.md", tmp_path / "r.html"]
-    args = ["validate", "--quick", str(good_folder)] + [a for r in reports for a in ("--report", str(r))]
+    args = ["validate", "--quick", str(good_folder), "--summary", str(tmp_path / "bioimageio.json")]
+    args += [a for r in reports for a in ("--report", str(r))]
     private_tmp = tmp_path / "tmp"
     private_tmp.mkdir()
     proc = run_cli(*args, env={"GITHUB_STEP_SUMMARY": str(summary), "TMPDIR": str(private_tmp)})
@@ -348,7 +349,11 @@ def test_cli_reports_summary_and_exit_0(tmp_path, good_folder):
     data = json.loads(reports[0].read_text())
     assert data["passed"] is True
     assert {c["name"] for c in data["packages"][0]["checks"]} == set(CHECK_NAMES)
-    assert all(set(c) == {"name", "status", "message", "seconds"} for c in data["packages"][0]["checks"])
+    assert all(set(c) == {"name", "status", "message", "seconds", "details"} for c in data["packages"][0]["checks"])
+    from bioimageio.spec.summary import ValidationSummary
+
+    bioimageio_summary = ValidationSummary.load_json(tmp_path / "bioimageio.json")
+    assert bioimageio_summary.status == "passed" and bioimageio_summary.type == "model"
     md = reports[1].read_text()
     assert md.startswith("## samzoo validate: 1 passed, 0 failed") and "| inference | ✅ passed |" in md
     text = summary.read_text()
@@ -366,7 +371,7 @@ def test_cli_reports_summary_and_exit_0(tmp_path, good_folder):
 
     parser = Collect()
     parser.feed(reports[2].read_text())
-    assert parser.tags.count("section") == 1 and parser.tags.count("tr") == len(CHECK_NAMES) + 1
+    assert parser.tags.count("section") == 1 and parser.tags.count("tr") == 2 + len(CHECK_NAMES) + 1  # overview + checks
     assert parser.imgs and parser.imgs[0].startswith("data:image/jpeg;base64,")
     assert not list(tmp_path.glob(".*.tmp"))
 

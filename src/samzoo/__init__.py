@@ -35,8 +35,10 @@ __version__ = _version()
 
 _LAZY = {
     "resolve": ("samzoo.resolver", "resolve"),
+    "recommend": ("samzoo.recommend", None),  # the module is callable: samzoo.recommend(domain, target)
     "load_sam": ("samzoo.resolver", "load_sam"),
     "load_predictor": ("samzoo.resolver", "load_predictor"),
+    "load_decoder": ("samzoo.resolver", "load_decoder"),
     "build_package": ("samzoo.builder", "build_package"),
     "validate_package": ("samzoo.validate", "validate_package"),
     "build_all": ("samzoo.pipeline", "build_all"),

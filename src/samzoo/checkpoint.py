@@ -14,6 +14,8 @@ weights without ``patch_embed.proj`` are vit_t (MobileSAM).
 
 from __future__ import annotations
 
+import re
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +45,8 @@ class Checkpoint:
     state_dict: dict[str, torch.Tensor]
     decoder_state: dict[str, torch.Tensor] | None = None
     extra_keys: tuple[str, ...] = field(default=())
+    #: the file is a plain SAM state dict (no wrapper, no key prefix): it can be shipped as it is
+    plain: bool = False
 
 
 def infer_encoder(state_dict: Mapping[str, Any], source: str = "checkpoint") -> str:
@@ -68,26 +72,47 @@ def _torch_load(path: Path) -> Any:
         raise CheckpointError(f"{path}: is a folder, not a checkpoint file; pass the .pt file")
     if not path.is_file():
         raise CheckpointError(f"{path}: no such file; check the path")
+    is_zip = _is_zip(path)
     try:
-        return torch.load(path, map_location="cpu", weights_only=True, mmap=_is_zip(path))
+        with warnings.catch_warnings():  # torch warns about pickle protocols on its way to refusing a file
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True, mmap=is_zip)
     except Exception as e:  # torch raises many types for corrupt files (KeyError, RuntimeError, EOFError, ...)
-        detail = _torch_error_detail(e)
-        if detail.startswith("Unsupported global"):  # a pickled class or function, not garbage
-            raise CheckpointError(
-                f"{path}: holds pickled Python objects that are not tensors ({detail}); "
-                "samzoo never unpickles arbitrary objects: save the state dict alone with "
-                "torch.save(checkpoint['model_state'], 'weights.pt')"
-            ) from None
-        raise CheckpointError(f"{path}: not a readable PyTorch checkpoint ({detail}); is the file complete?") from None
+        raise CheckpointError(_refusal(path, e, is_zip)) from None
 
 
-def _torch_error_detail(e: BaseException) -> str:
-    """The informative line of a torch.load error (its weights-only preamble is not)."""
+def _refusal(path: Path, e: BaseException, is_zip: bool) -> str:
+    """One complete line saying why torch refused ``path`` (never cut mid-sentence) and what to do."""
     text = str(e)
+    found = re.search(r"GLOBAL ([\w.]+)", text)
+    if found or "Unsupported global" in text:  # a pickled class or function, not garbage
+        what = found.group(1) if found else "a Python object"
+        return (f"{path}: holds pickled Python objects that are not tensors ({what}); samzoo never unpickles "
+                "arbitrary objects: save the state dict alone with torch.save(checkpoint['model_state'], 'weights.pt')")
+    detail = _torch_error_detail(text) or type(e).__name__
+    if not is_zip and _starts_like_pickle(path):
+        return (f"{path}: a plain Python pickle, not a PyTorch checkpoint (torch.load refuses it: {detail}); "
+                "save the weights with torch.save(state_dict, path)")
+    return f"{path}: not a readable PyTorch checkpoint ({detail}); is the file complete?"
+
+
+def _torch_error_detail(text: str, limit: int = 160) -> str:
+    """The first sentence of a torch.load error's informative part, shortened at a word if needed."""
     if "WeightsUnpickler error:" in text:
         text = text.split("WeightsUnpickler error:", 1)[1]
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return (lines[0] if lines else type(e).__name__)[:160]
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    line = re.split(r"(?<=[.!?])\s", line, maxsplit=1)[0].rstrip(".")
+    if len(line) > limit:
+        line = line[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    return line
+
+
+def _starts_like_pickle(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(1) == b"\x80"
+    except OSError:
+        return False
 
 
 def _is_zip(path: Path) -> bool:
@@ -158,9 +183,11 @@ def safe_load_weights(path: str | Path) -> Mapping[str, Any]:
 def load_checkpoint(path: str | Path) -> Checkpoint:
     """Read ``path`` with ``weights_only=True`` and return its SAM weights (float32) and inferred encoder."""
     path = Path(path)
-    state, decoder, extra = split_checkpoint(_torch_load(path), path)
+    obj = _torch_load(path)
+    state, decoder, extra = split_checkpoint(obj, path)
+    plain = isinstance(obj, Mapping) and "model_state" not in obj and len(obj) == len(state) and all(k in obj for k in state)
     decoder = as_float32(decoder) if decoder is not None else None
-    return Checkpoint(path, infer_encoder(state, str(path)), as_float32(state), decoder, extra)
+    return Checkpoint(path, infer_encoder(state, str(path)), as_float32(state), decoder, extra, plain)
 
 
 def load_state_dict_file(path: str | Path) -> dict[str, torch.Tensor]:

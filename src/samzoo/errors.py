@@ -7,13 +7,22 @@ class SamzooError(Exception):
     """Base of every error samzoo reports to a user.
 
     The message is a single line saying what is wrong and what to do. The CLI
-    prints it without a traceback and exits with ``exit_code``.
+    prints it without a traceback and exits with ``exit_code``: 2 for a usage
+    error (a bad argument, an unknown name, a missing or unusable file given on the
+    command line), 1 for a failure at run time (:class:`RunTimeFailure`: network,
+    hash mismatch, a package that fails validation).
     """
 
     exit_code: int = 2
 
     def __init__(self, message: str) -> None:
         super().__init__(" ".join(str(message).split()))
+
+
+class RunTimeFailure(SamzooError):
+    """Something failed while doing the work, not because of how samzoo was called: exit code 1."""
+
+    exit_code: int = 1
 
 
 class ArgumentError(SamzooError):

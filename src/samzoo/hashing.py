@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import SamzooError
+from .errors import RunTimeFailure
 
 _CHUNK = 8 * 1024 * 1024
 _HEX = re.compile(r"^[0-9a-f]+$")
@@ -82,7 +82,7 @@ def file_hash(path: str | Path, alg: str = "sha256", progress: Callable[[int], N
     return f"{alg}:{file_digest(path, alg, progress)}"
 
 
-class HashMismatchError(SamzooError):
+class HashMismatchError(RunTimeFailure):
     """A file's hash differs from the expected one."""
 
     def __init__(self, path: str | Path, expected: str, got: str) -> None:

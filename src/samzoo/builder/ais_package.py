@@ -43,12 +43,12 @@ def ais_pass(b, staging: Path) -> None:
     from ..ais import build_ais
     from ..architectures import sam_ais
     from .determinism import fixed_threads, thread_independent
+    from .context import save_weights
     from .lowmem import low_memory_attention
-    from .package import _save_weights
 
     combined = {"model_state": b.state_dict, "decoder_state": b.decoder_state}
     errors: list[BaseException] = []
-    saver = threading.Thread(target=_save_weights, args=(combined, staging / b.weights_file, errors))
+    saver = threading.Thread(target=save_weights, args=(combined, staging / b.weights_file, errors))
     saver.start()
     try:
         model = build_ais(b.sam, b.spec.encoder, b.decoder_state, b.ais_params)
@@ -129,7 +129,7 @@ def ais_tensors(sha: Mapping[str, str]) -> tuple[list[dict], list[dict]]:
 
 def ais_rdf(b, staging: Path) -> dict[str, Any]:
     """rdf.yaml of an AIS package."""
-    from .package import _torch_version
+    from .context import torch_version
 
     sha = {p.name: file_digest(p) for p in sorted(staging.iterdir())}
     rdf = rdf_mod.metadata_rdf(b.spec, b.decision.version)
@@ -145,7 +145,7 @@ def ais_rdf(b, staging: Path) -> dict[str, Any]:
                 "callable": ARCHITECTURE_CALLABLE,
                 "kwargs": architecture_kwargs(b.spec.encoder, b.transposed, b.ais_params),
             },
-            "pytorch_version": _torch_version(),
+            "pytorch_version": torch_version(),
             "dependencies": {"source": "environment.yaml", "sha256": sha["environment.yaml"]},
         }
     }

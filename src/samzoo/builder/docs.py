@@ -2,21 +2,47 @@
 
 from __future__ import annotations
 
-from ..catalog import CATEGORIES, Catalog, ModelSpec
+from ..catalog import Catalog, ModelSpec, is_builtin
 from .rdf import MASKS_MISMATCHED_PPM, SCORES_RTOL
 
 _ROLE_ORDER = {"default": 0, "quality": 1, "fast": 2}
 
 
-def choosing_rules(catalog: Catalog) -> list[str]:
-    """The seed page's "Choosing a Model" rules, one line each, from the current models' ``recommend`` blocks."""
-    lines = []
-    for domain, category in CATEGORIES.items():
-        specs = sorted((s for s in catalog.current(domain) if s.recommend), key=lambda s: (_ROLE_ORDER[s.recommend.role], s.model_type))
-        lines.extend(f"- **{category}**, {s.recommend.role}: `{s.model_type}`"
-                     + (f" ({s.emoji} {s.nickname})" if s.nickname else "") + f". {s.recommend.reason}" for s in specs)
+def model_rules(spec: ModelSpec, catalog: Catalog) -> list[str]:
+    """The "Choosing a Model" rules that concern this model: its domain's (or, without one, the general advice)."""
+    domain = [s for s in catalog.current(spec.domain) if s.recommend and is_builtin(s)]
+    specs = sorted(domain, key=lambda s: (_ROLE_ORDER[s.recommend.role], s.model_type))
+    lines = [f"- {s.recommend.role}: `{s.model_type}`" + (f" ({s.emoji} {s.nickname})" if s.nickname else "")
+             + f". {s.recommend.reason}" for s in specs]
+    if spec.recommend and spec not in specs:
+        lines.insert(0, f"- this model, {spec.recommend.role}: {spec.recommend.reason}")
     lines.append("- `vit_h` models are not recommended: no advantage seen, significantly more resources.")
     return lines
+
+
+def _about(spec: ModelSpec) -> str:
+    """What the model is, without claims that only hold for the published family."""
+    if is_builtin(spec):
+        return (f"This model is the {spec.category} model of the Segment Anything for Microscopy family,\n"
+                f"with a `{spec.encoder}` image encoder. micro-sam loads it as `model_type=\"{spec.model_type}\"`,\n"
+                "and any BioImage.IO-compatible tool runs it through the tensors below.")
+    return (f"This is a user model (`{spec.model_type}`, a `{spec.encoder}` image encoder for\n"
+            f"{spec.category.lower()} data), registered in a samzoo catalog; it is not one of the published\n"
+            "Segment Anything for Microscopy models. BioImage.IO-compatible tools run it through the tensors below.")
+
+
+def _usage(spec: ModelSpec, version: str) -> str:
+    """How to use the model: bioimageio.core on this package, samzoo by name (and micro-sam for the published ones)."""
+    micro_sam = (f"\n# micro-sam, by model type\nfrom micro_sam.util import get_sam_model\n"
+                 f"sam = get_sam_model(model_type=\"{spec.model_type}\")\n") if is_builtin(spec) else ""
+    name = f"{spec.nickname}/{version}" if spec.nickname else spec.model_type
+    return f"""```python
+# samzoo: the SAM module by name (weights verified and cached)
+import samzoo
+predictor = samzoo.load_predictor("{name}")
+predictor.set_image(image)                      # H x W x 3 uint8
+masks, scores, _ = predictor.predict(box=box)   # box: x0, y0, x1, y1
+{micro_sam}```"""
 
 
 _TENSOR_TABLE = """| tensor | axes | dtype | meaning |
@@ -39,7 +65,7 @@ def documentation(spec: ModelSpec, catalog: Catalog, version: str, test_source: 
     zoo = f" ({spec.emoji} `{spec.nickname}/{version}` on the BioImage.IO Model Zoo)" if spec.nickname else ""
     decoder = (
         f"\nThe package also holds the instance-segmentation decoder (`{spec.encoder}_decoder.pt`, an attachment) "
-        "that micro-sam uses for automatic instance segmentation.\n" if has_decoder else ""
+        "used for automatic instance segmentation.\n" if has_decoder else ""
     )
     cites = "\n".join(
         f"- {c.text}" + (f" [doi:{c.doi}](https://doi.org/{c.doi})" if c.doi else f" <{c.url}>" if c.url else "")
@@ -50,13 +76,15 @@ def documentation(spec: ModelSpec, catalog: Catalog, version: str, test_source: 
 {spec.description}
 
 Segment Anything (SAM) segments objects from prompts: boxes, points or a rough mask.
-This model is the {spec.category} model of the Segment Anything for Microscopy family,
-with a `{spec.encoder}` image encoder. It is used by micro-sam (`model_type="{spec.model_type}"`)
-and by any BioImage.IO-compatible tool through the tensors below.
+{_about(spec)}
 {decoder}
-## How to choose a model
+## Usage
 
-{chr(10).join(choosing_rules(catalog))}
+{_usage(spec, version)}
+
+## How to choose a model ({spec.category.lower()})
+
+{chr(10).join(model_rules(spec, catalog))}
 
 ## Inputs and outputs
 

@@ -1,7 +1,7 @@
 """``build_package``: a SAM checkpoint and a catalog name in, a byte-reproducible BioImage.IO package out.
 
 The build is a short sequence of named stages that share one build context
-(:class:`_Build`): read checkpoint -> decide version -> model and test data ->
+(:class:`BuildContext`): read checkpoint -> decide version -> model and test data ->
 one encoder pass (the weights are written meanwhile) -> stage files ->
 describe -> seal. All files are staged in a temporary folder next to the
 output, zipped into a temporary file and renamed onto the output path at the
@@ -13,8 +13,6 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -22,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..architectures import SAM_ADAPTOR
-from ..catalog import Catalog, ModelRef, ModelSpec, load_catalog
+from ..catalog import Catalog, ModelRef, load_catalog, zoo_id
 from ..checkpoint import (
     CheckpointError,
     as_float32,
@@ -30,16 +28,17 @@ from ..checkpoint import (
     load_state_dict_file,
     nonfinite_problem,
 )
-from ..errors import ArgumentError, SamzooError
-from ..hashing import file_digest, file_hash
+from ..errors import ArgumentError, RunTimeFailure, SamzooError
+from ..hashing import file_digest
 from . import ais_package
 from . import rdf as rdf_mod
+from .context import BuildContext, BuildResult, Timer, save_weights, torch_version
 from .cover import cover_png
 from .determinism import one_thread, thread_independent
 from .docs import documentation
 from .staging import staging_next_to
-from .test_data import TestInputs, load_test_inputs
-from .versioning import VersionDecision, decide_version
+from .test_data import load_test_inputs
+from .versioning import decide_version
 from .zipwrite import write_zip
 
 #: tensor id -> test-tensor file (input and output ``embeddings`` share one file)
@@ -49,109 +48,6 @@ TEST_TENSOR_FILES = {
     "mask_prompts": "test_input_mask_prompts.npy", "embeddings": "test_embeddings.npy",
     "masks": "test_output_masks.npy", "scores": "test_output_scores.npy",
 }
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    """What a build produced."""
-
-    path: Path
-    sha256: str
-    model_type: str
-    encoder: str
-    version: str
-    rebuild: bool
-    zoo_id: str | None
-    size: int
-    weights_size: int
-    timings: tuple[tuple[str, float], ...]
-    notes: tuple[str, ...] = field(default=())
-    mode: str = "interactive"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": str(self.path), "sha256": self.sha256, "model_type": self.model_type, "encoder": self.encoder,
-            "version": self.version, "rebuild": self.rebuild, "zoo_id": self.zoo_id, "size": self.size,
-            "weights_size": self.weights_size, "timings": dict(self.timings), "notes": list(self.notes),
-            "mode": self.mode,
-        }
-
-
-class _Timer:
-    def __init__(self) -> None:
-        self.steps: list[tuple[str, float]] = []
-        self._t = time.perf_counter()
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.steps.append((name, round(now - self._t, 3)))
-        self._t = now
-
-
-@dataclass
-class _Build:
-    """The build context: the request, then what each stage adds (in stage order)."""
-
-    spec: ModelSpec
-    catalog: Catalog
-    checkpoint: Path
-    timer: _Timer
-    on_message: Callable[[str], None] | None
-    notes: list[str] = field(default_factory=list)
-    hashes: dict[str, str] = field(default_factory=dict)  # alg -> the checkpoint file's hash
-    # read_checkpoint
-    state_dict: dict | None = None
-    decoder_state: dict | None = None
-    # decide_mode: "interactive" (prompts) or "automatic" (AIS), its parameters and decoder variant
-    mode: str = "interactive"
-    ais_params: dict = field(default_factory=dict)
-    transposed: bool = False
-    # decide_version
-    decision: VersionDecision | None = None
-    # model_and_test_data
-    sam: Any = None
-    tests: TestInputs | None = None
-    # encoder_pass: tensor id -> array, for the computed outputs (embeddings, masks, scores)
-    outputs: dict[str, np.ndarray] = field(default_factory=dict)
-    # seal
-    weights_size: int = 0
-
-    def say(self, msg: str) -> None:
-        self.notes.append(msg)
-        if self.on_message is not None:
-            self.on_message(msg)
-
-    def checkpoint_hash(self, alg: str) -> str:
-        """The checkpoint file's ``alg:hex`` hash, computed once per algorithm."""
-        if alg not in self.hashes:
-            self.hashes[alg] = file_hash(self.checkpoint, alg)
-        return self.hashes[alg]
-
-    @property
-    def weights_file(self) -> str:
-        return f"{self.spec.encoder}.pt"
-
-    @property
-    def decoder_file(self) -> str | None:
-        """The decoder attachment of an interactive package (an AIS package holds it in its weights file)."""
-        if self.decoder_state is None or self.mode == "automatic":
-            return None
-        return f"{self.spec.encoder}_decoder.pt"
-
-    def samzoo_config(self) -> dict[str, Any]:
-        """``config.samzoo`` of rdf.yaml."""
-        spec, decision = self.spec, self.decision
-        return {
-            "model_type": spec.model_type,
-            "encoder": spec.encoder,
-            "domain": spec.domain,
-            "mode": self.mode,
-            "catalog_version": decision.matched.version if decision.matched else None,
-            "rebuild_of_published_weights": decision.rebuild,
-            # the content's hash, not the file's name: the package depends only on what the weights are
-            "source_checkpoint_xxh128": self.checkpoint_hash("xxh128").split(":", 1)[1],
-            "test_image": self.tests.source,
-        }
 
 
 def default_output(model_type: str, nickname: str | None, version: str) -> Path:
@@ -173,48 +69,92 @@ def build_package(
     on_message: Callable[[str], None] | None = None,
     mode: str | None = None,
     ais_params: Mapping[str, Any] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+    cover_caption: str | None = None,
 ) -> BuildResult:
     """Build the BioImage.IO package of catalog model ``name`` from the SAM weights in ``checkpoint``.
 
-    ``mode``: ``"automatic"`` (instance segmentation from the image alone; needs a decoder, from
-    ``checkpoint``'s ``decoder_state`` or ``decoder``) or ``"interactive"`` (prompts); default
-    automatic when there is a decoder. ``ais_params`` overrides the post-processing defaults.
-    A pure function of its inputs: the same inputs give a byte-identical zip. Raises
-    :class:`SamzooError` (one line) for bad inputs; never leaves a file at the output path on failure.
+    A pure function of its inputs: the same inputs give a byte-identical zip.
+
+    Args:
+        name: any catalog name (``vit_b_lm``, ``diplomatic-bug``, ``noisy-ox/1.2``, a user model).
+        checkpoint: a SAM state dict or a micro-sam fine-tuning checkpoint (``.pt``).
+        decoder: the instance-segmentation decoder's state dict, if not inside ``checkpoint``.
+        image, labels: the test image and its labels (default: a sample image of the model's domain).
+        output: the package path (``.zip``), or a folder for the default name; missing folders are created.
+        version: the zoo version of a new release (default: the next after the newest published one).
+        force: allow different weights under an already published version.
+        catalog: the catalog to use (default: :func:`samzoo.load_catalog`).
+        on_message: called with each one-line note (version decision, decoder choice, ...).
+        on_stage: called with each stage's name as it starts (for progress displays).
+        cover_caption: a line written across the top of the cover (e.g. "random weights: masks are meaningless").
+        mode: ``"automatic"`` (instance segmentation from the image alone; needs a decoder, from
+            ``checkpoint``'s ``decoder_state`` or ``decoder``) or ``"interactive"`` (prompts); default
+            automatic when there is a decoder.
+        ais_params: overrides of the automatic mode's post-processing defaults.
+
+    Returns:
+        A :class:`BuildResult` (path, sha256, version, rebuild, zoo_id, sizes, timings, notes).
+
+    Raises:
+        SamzooError: one line, for bad inputs (:class:`~samzoo.errors.ArgumentError` names the argument);
+        nothing is left at the output path on failure.
+
+    Example::
+
+        result = samzoo.build_package("vit_b_lm", "best.pt", output="release/")
+        print(result.path, result.version, result.sha256)
     """
-    timer = _Timer()
     catalog = catalog or load_catalog()
     ref = catalog.lookup(name)
-    if output is not None and not Path(output).is_dir() and not Path(output).parent.is_dir():
-        raise ArgumentError("output", f"folder {Path(output).parent} does not exist; create it first")
-    b = _Build(spec=ref.spec, catalog=catalog, checkpoint=Path(checkpoint), timer=timer, on_message=on_message)
-    _read_checkpoint(b, decoder)
-    _decide_mode(b, mode, ais_params)
-    _decide_version(b, ref, version, force)
-    _model_and_test_data(b, image, labels)
-    out_path = _output_path(b, output)
-    with staging_next_to(out_path) as (staging, tmp_zip):
-        if b.mode == "automatic":
-            ais_package.ais_pass(b, staging)
-            ais_package.stage_files(b, staging)
-            _write_rdf(b, staging, ais_package.ais_rdf(b, staging))
-        else:
-            _encoder_pass(b, staging)
-            _stage_files(b, staging)
-            _describe(b, staging)
-        digest = _seal(b, staging, tmp_zip, out_path)
+    b = BuildContext(spec=ref.spec, catalog=catalog, checkpoint=Path(checkpoint), timer=Timer(), on_message=on_message,
+                     on_stage=on_stage, cover_caption=cover_caption)
+    out_path, digest = _run_stages(b, ref, decoder, (mode, ais_params), image, labels, output, version, force)
+    return _result(b, out_path, digest)
+
+
+def _result(b: BuildContext, out_path: Path, digest: str) -> BuildResult:
     spec, decision = b.spec, b.decision
     return BuildResult(
         path=out_path, sha256=digest, model_type=spec.model_type, encoder=spec.encoder, version=decision.version,
-        rebuild=decision.rebuild, zoo_id=f"{spec.nickname}/{decision.version}" if spec.nickname else None,
-        size=out_path.stat().st_size, weights_size=b.weights_size, timings=tuple(timer.steps), notes=tuple(b.notes),
+        rebuild=decision.rebuild, zoo_id=zoo_id(spec.nickname, decision.version),
+        size=out_path.stat().st_size, weights_size=b.weights_size, timings=tuple(b.timer.steps), notes=tuple(b.notes),
         mode=b.mode,
     )
 
 
 # --- stages, in order ------------------------------------------------------------------------------
 
-def _read_checkpoint(b: _Build, decoder: str | Path | None) -> None:
+def _run_stages(b: BuildContext, ref: ModelRef, decoder, mode_params, image, labels, output, version, force) -> tuple[Path, str]:
+    """Every stage in order, each announced to ``on_stage``; returns (package path, sha256)."""
+    b.stage("reading the checkpoint")
+    _read_checkpoint(b, decoder)
+    _decide_mode(b, *mode_params)
+    b.stage("hashing the weights")
+    _decide_version(b, ref, version, force)
+    b.stage("preparing the model and test data")
+    _model_and_test_data(b, image, labels)
+    out_path = _output_path(b, output)
+    with staging_next_to(out_path) as (staging, tmp_zip):
+        if b.mode == "automatic":
+            b.stage("encoder and decoder pass (test outputs)")
+            ais_package.ais_pass(b, staging)
+            b.stage("writing test data, cover and documentation")
+            ais_package.stage_files(b, staging)
+            b.stage("describing and validating the rdf")
+            _write_rdf(b, staging, ais_package.ais_rdf(b, staging))
+        else:
+            b.stage("encoder pass (test outputs)")
+            _encoder_pass(b, staging)
+            b.stage("writing test data, cover and documentation")
+            _stage_files(b, staging)
+            b.stage("describing and validating the rdf")
+            _describe(b, staging)
+        b.stage("writing the zip")
+        return out_path, _seal(b, staging, tmp_zip, out_path)
+
+
+def _read_checkpoint(b: BuildContext, decoder: str | Path | None) -> None:
     """The SAM weights (their encoder must be the model's) and the instance-segmentation decoder, if any."""
     spec = b.spec
     ckpt = load_checkpoint(b.checkpoint)
@@ -237,10 +177,11 @@ def _read_checkpoint(b: _Build, decoder: str | Path | None) -> None:
         raise CheckpointError(problem)
     decoder_state = as_float32(decoder_state) if decoder_state is not None else None
     b.state_dict, b.decoder_state = ckpt.state_dict, decoder_state
+    b.plain_checkpoint = ckpt.plain and ckpt.decoder_state is None
     b.timer.lap("load checkpoint")
 
 
-def _decide_mode(b: _Build, mode: str | None, params: Mapping[str, Any] | None) -> None:
+def _decide_mode(b: BuildContext, mode: str | None, params: Mapping[str, Any] | None) -> None:
     """Automatic (AIS) when a decoder is there, unless asked otherwise; the AIS parameters, checked."""
     from ..ais import ais_params, check_decoder_state, decoder_only
 
@@ -258,14 +199,14 @@ def _decide_mode(b: _Build, mode: str | None, params: Mapping[str, Any] | None) 
         b.transposed = check_decoder_state(b.decoder_state, "the decoder")
 
 
-def _decide_version(b: _Build, ref: ModelRef, requested: str | None, force: bool) -> None:
+def _decide_version(b: BuildContext, ref: ModelRef, requested: str | None, force: bool) -> None:
     """A rebuild of published weights keeps their zoo version; other weights are a new release."""
     b.decision = decide_version(ref, b.checkpoint_hash, requested, force)
     b.say(b.decision.message)
     b.timer.lap("hash and version")
 
 
-def _model_and_test_data(b: _Build, image: str | Path | None, labels: str | Path | None) -> None:
+def _model_and_test_data(b: BuildContext, image: str | Path | None, labels: str | Path | None) -> None:
     """The Sam module holding the weights, and the test image, labels and prompts."""
     from ..models import build_sam
 
@@ -274,7 +215,7 @@ def _model_and_test_data(b: _Build, image: str | Path | None, labels: str | Path
     b.timer.lap("model and test inputs")
 
 
-def _encoder_pass(b: _Build, staging: Path) -> None:
+def _encoder_pass(b: BuildContext, staging: Path) -> None:
     """The one encoder pass and the prompted masks and scores; the weights are written meanwhile."""
     import torch
 
@@ -283,7 +224,9 @@ def _encoder_pass(b: _Build, staging: Path) -> None:
 
     tests = b.tests
     save_errors: list[BaseException] = []
-    saver = threading.Thread(target=_save_weights, args=(b.state_dict, staging / b.weights_file, save_errors))
+    # a rebuild of a published plain state dict ships the published bytes (the validator can then match them)
+    verbatim = b.checkpoint if b.decision.matched is not None and b.plain_checkpoint else None
+    saver = threading.Thread(target=save_weights, args=(b.state_dict, staging / b.weights_file, save_errors, verbatim))
     saver.start()  # I/O next to compute
     try:
         adaptor = SamAdaptor(b.spec.encoder, sam=b.sam).eval()
@@ -298,12 +241,12 @@ def _encoder_pass(b: _Build, staging: Path) -> None:
     finally:
         saver.join()  # before anything removes the folder it writes into
     if save_errors:
-        raise SamzooError(f"cannot write the weights into {staging} ({save_errors[0]}); check free disk space")
+        raise RunTimeFailure(f"cannot write the weights into {staging} ({save_errors[0]}); check free disk space")
     b.outputs = {"embeddings": embeddings.numpy(), "masks": masks.numpy(), "scores": scores.numpy()}
     b.timer.lap("encoder pass and weights")
 
 
-def _stage_files(b: _Build, staging: Path) -> None:
+def _stage_files(b: BuildContext, staging: Path) -> None:
     """Every file of the package but rdf.yaml: decoder, test tensors, cover, documentation, environment, architecture."""
     import torch
 
@@ -316,7 +259,7 @@ def _stage_files(b: _Build, staging: Path) -> None:
     }
     for key, fname in TEST_TENSOR_FILES.items():
         np.save(staging / fname, np.ascontiguousarray(arrays[key]), allow_pickle=False)
-    (staging / "cover.png").write_bytes(cover_png(tests.image, arrays["masks"][0, :, 0], tests.box_prompts))
+    (staging / "cover.png").write_bytes(cover_png(tests.image, arrays["masks"][0, :, 0], tests.box_prompts, b.cover_caption))
     (staging / "documentation.md").write_text(
         documentation(spec, b.catalog, b.decision.version, tests.source, len(tests.object_ids), b.decoder_state is not None),
         encoding="utf-8",
@@ -326,26 +269,28 @@ def _stage_files(b: _Build, staging: Path) -> None:
     b.timer.lap("test data, cover, docs")
 
 
-def _describe(b: _Build, staging: Path) -> None:
+def _describe(b: BuildContext, staging: Path) -> None:
     """rdf.yaml, from the catalog and the staged files' hashes, validated by bioimageio.spec."""
     description = rdf_mod.model_rdf(rdf_mod.RdfInputs(
         spec=b.spec, version=b.decision.version, files=TEST_TENSOR_FILES,
         sha={p.name: file_digest(p) for p in sorted(staging.iterdir())},
-        weights_file=b.weights_file, decoder_file=b.decoder_file, torch_version=_torch_version(),
+        weights_file=b.weights_file, decoder_file=b.decoder_file, torch_version=torch_version(),
         samzoo_config=b.samzoo_config(), scores_max=float(b.outputs["scores"].max()),
         embeddings_max=float(abs(b.outputs["embeddings"]).max()),
     ))
     _write_rdf(b, staging, description)
 
 
-def _write_rdf(b: _Build, staging: Path, description: dict[str, Any]) -> None:
-    """Validate the description with bioimageio.spec and write it as rdf.yaml."""
+def _write_rdf(b: BuildContext, staging: Path, description: dict[str, Any]) -> None:
+    """Validate the description with bioimageio.spec and write it as rdf.yaml (saying what the catalog's metadata lacks)."""
+    for note in rdf_mod.metadata_notes(b.spec):
+        b.say(note)
     rdf_mod.validate_rdf(description, staging)
     (staging / "rdf.yaml").write_text(rdf_mod.dump_rdf(description), encoding="utf-8")
     b.timer.lap("describe and validate")
 
 
-def _seal(b: _Build, staging: Path, tmp_zip: Path, out_path: Path) -> str:
+def _seal(b: BuildContext, staging: Path, tmp_zip: Path, out_path: Path) -> str:
     """Zip the staged files and rename the zip onto the output path; returns its sha256."""
     write_zip(tmp_zip, [(p.name, p) for p in staging.iterdir()])
     digest = file_digest(tmp_zip)
@@ -357,26 +302,23 @@ def _seal(b: _Build, staging: Path, tmp_zip: Path, out_path: Path) -> str:
 
 # --- helpers --------------------------------------------------------------------------------------
 
-def _output_path(b: _Build, output: str | Path | None) -> Path:
-    """The package path: ``output`` itself, or the default name inside the folder ``output`` or here."""
+def is_folder_output(output: str | Path) -> bool:
+    """``output`` names a folder: an existing one, one written with a trailing ``/``, or a path without ``.zip``."""
+    text = str(output)
+    return Path(output).is_dir() or text.endswith(("/", os.sep)) or Path(text).suffix.lower() != ".zip"
+
+
+def _output_path(b: BuildContext, output: str | Path | None) -> Path:
+    """The package path: ``output`` itself, or the default name inside the folder ``output`` or here.
+
+    Missing folders on the way are created (``-o new_folder/pkg.zip``, ``-o release/``).
+    """
     out_path = default_output(b.spec.model_type, b.spec.nickname, b.decision.version)
     if output is not None:
-        out_path = Path(output) / out_path if Path(output).is_dir() else Path(output)
-    if out_path.is_dir():
-        raise ArgumentError("output", f"{out_path} is a folder; name the package file, or a folder without one of that name")
-    return out_path.absolute()
-
-
-def _save_weights(state: dict, path: Path, errors: list[BaseException]) -> None:
-    import torch
-
+        out_path = Path(output) / out_path if is_folder_output(output) else Path(output)
+    out_path = out_path.absolute()
     try:
-        torch.save(state, path)
-    except BaseException as e:  # reported by the caller
-        errors.append(e)
-
-
-def _torch_version() -> str:
-    import torch
-
-    return torch.__version__.split("+")[0]
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ArgumentError("output", f"cannot create the folder {out_path.parent} ({e.strerror}); choose another place") from None
+    return out_path

@@ -54,6 +54,22 @@ def reproducibility_tolerance(scores_max: float, embeddings_max: float = 1.0) ->
 _ANY = {"min": 1, "step": 1}
 
 
+def metadata_notes(spec: ModelSpec) -> list[str]:
+    """What the rdf will not say as the catalog does, one line each (the builder reports them; none is silent)."""
+    known = _known_github_users()
+    notes = []
+    if not spec.authors:
+        notes.append(f"{spec.model_type} has no authors in its catalog spec: the package names the placeholder "
+                     "'unknown', which the zoo check fails; add the authors to the spec (samzoo catalog add --author NAME)")
+    people = [("author", p) for p in spec.authors] + [("maintainer", p) for p in spec.maintainers]
+    notes.extend(
+        f"{role} {p.name or p.github_user}: github_user {p.github_user!r} is left out of the rdf (bioimageio.spec does "
+        "not know it offline and would look it up online); add it on the zoo's upload page"
+        for role, p in people if p.github_user and p.github_user.lower() not in known
+    )
+    return notes
+
+
 def _known_github_users() -> set[str]:
     try:
         from bioimageio.spec._internal.constants import KNOWN_GITHUB_USERS
@@ -99,7 +115,7 @@ def tensors(files: Mapping[str, str], sha: Mapping[str, str]) -> tuple[list[dict
         t("image", [batch, {"type": "channel", "channel_names": ["R", "G", "B"]},
                     {"type": "space", "id": "y", "size": _ANY}, {"type": "space", "id": "x", "size": _ANY}], "uint8",
           description="RGB image, any size (greyscale: repeat the channel)"),
-        t("box_prompts", [batch, obj_in, {"type": "channel", "channel_names": list("hwxy")}], "int64", True,
+        t("box_prompts", [batch, obj_in, {"type": "channel", "channel_names": ["x0", "y0", "x1", "y1"]}], "int64", True,
           description="one box per object: x0, y0, x1, y1 in pixels"),
         t("point_prompts", [batch, obj_in, {"type": "index", "id": "point", "size": _ANY},
                             {"type": "channel", "channel_names": ["x", "y"]}], "int64", True,

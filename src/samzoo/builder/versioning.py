@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from collections.abc import Callable
 
-from ..catalog import ModelRef, Version
+from ..catalog import ModelRef, Version, is_builtin
 from ..catalog.versions import newest, next_version, version_key
 from ..errors import ArgumentError
 from ..hashing import parse_hash
@@ -16,8 +16,8 @@ class VersionDecision:
     """The package version and why."""
 
     version: str
-    rebuild: bool  # True: the weights are the published weights of ``matched``
-    matched: Version | None
+    rebuild: bool  # True: the weights are the published weights of ``matched`` (samzoo's own catalog)
+    matched: Version | None  # the catalog version whose weights these are (also a user catalog's), if any
     message: str
 
 
@@ -49,6 +49,11 @@ def decide_version(
             version_key(requested)
         except ValueError:
             raise ArgumentError("version", f"{requested!r} must be a dotted number such as 1.3") from None
+    if matched is not None and requested is None and not matched.zoo_version and not is_builtin(spec):
+        version = next_version(published)  # a user's registered weights, never on the zoo: not a "published" rebuild
+        return VersionDecision(version, False, matched,
+                               f"the weights are the ones registered for {spec.model_type} {matched.version} in your "
+                               f"catalog ({spec.spec_file}); packaging as version {version}")
     if matched is not None and (requested is None or requested == matched.zoo_version):
         if matched.zoo_version:
             return VersionDecision(matched.zoo_version, True, matched,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from .loading import (
     SHARED_FILE,
     builtin_spec_dir,
+    is_builtin,
     load_spec_file,
     load_specs,
     user_spec_dir,
@@ -44,6 +45,6 @@ from .writer import add_model, dump_spec
 __all__ = [
     "CATEGORIES", "DOMAINS", "ENCODERS", "SHARED_FILE", "Catalog", "Citation", "Domain", "Encoder", "ModelRef",
     "ModelSpec", "Person", "Recommendation", "Role", "Status", "Version", "WeightFile", "Weights", "add_model",
-    "builtin_spec_dir", "dump_spec", "is_single_emoji", "is_zoo_nickname", "load_catalog", "load_spec_file",
+    "builtin_spec_dir", "dump_spec", "is_builtin", "is_single_emoji", "is_zoo_nickname", "load_catalog", "load_spec_file",
     "load_specs", "newest", "next_version", "user_spec_dir", "version_key", "zenodo_record", "zoo_id",
 ]

@@ -23,6 +23,11 @@ from .schema import ModelSpec
 SHARED_FILE = "_shared.yaml"
 
 
+def is_builtin(spec) -> bool:
+    """Whether ``spec`` is one of samzoo's own (published family), not a user catalog's."""
+    return spec.spec_file is not None and Path(spec.spec_file).resolve().parent == builtin_spec_dir().resolve()
+
+
 def builtin_spec_dir() -> Path:
     """``model_specs/`` shipped with samzoo: inside the wheel, or at the top of a source checkout."""
     here = Path(__file__).resolve().parents[1]  # the samzoo package

@@ -9,11 +9,18 @@ Names understood by :meth:`Catalog.lookup`::
     diplomatic-bug/1.2     zoo nickname at a zoo version
     10.5281/zenodo.11103798, doi:..., https://doi.org/..., https://zenodo.org/records/...
                            the version whose source is that record
+    https://bioimage.io/#/?id=noisy-ox, https://bioimage.io/#/artifacts/noisy-ox
+                           the zoo page of a nickname (what ``samzoo info`` prints as source)
+
+Names are matched without regard to case (``VIT_B_LM``, ``Noisy-Ox``); an unknown name raises
+:class:`UnknownModelError` with the closest names.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
+import urllib.parse
 from functools import cached_property
 from pathlib import Path
 
@@ -89,25 +96,33 @@ class Catalog:
         Raises :class:`UnknownModelError` (with close matches) for unknown names.
         """
         text = str(name).strip()
+        page_id = zoo_page_id(text)
+        if page_id:
+            text = page_id
         record = zenodo_record(text) if ("zenodo" in text.lower() or text.lower().startswith(("doi:", "10."))) else None
         if record is not None and record in self._doi_index:
             return self._doi_index[record]
         base, sep, tag = text.partition("@")
         if not sep:
             base, sep, tag = text.partition("/")
-        spec = self.models.get(base)
-        if spec is None and base in self._nicknames:
-            spec = self.models[self._nicknames[base]]
+        spec = self._spec_named(base) or self._spec_named(base.lower())
         if spec is not None:
             if not sep:
                 return ModelRef(spec, spec.current)
             for v in spec.versions:
-                if tag in (v.version, v.zoo_version):
+                if tag in (v.version, v.zoo_version) or tag.lower() == v.version.lower():
                     return ModelRef(spec, v)
         raise UnknownModelError(text, self.suggest(text))
 
+    def _spec_named(self, base: str) -> ModelSpec | None:
+        spec = self.models.get(base)
+        if spec is None and base in self._nicknames:
+            spec = self.models[self._nicknames[base]]
+        return spec
+
     def suggest(self, name: str, n: int = 5) -> list[str]:
         """Close names; when nothing is close, the most similar model types and nicknames."""
+        name = name.lower()
         close = difflib.get_close_matches(name, self.names(), n=n, cutoff=0.5)
         if close:
             return close
@@ -121,6 +136,18 @@ class Catalog:
                 if v.weights is not None and v.weights.encoder.hash == digest:
                     return ModelRef(spec, v)
         return None
+
+
+def zoo_page_id(text: str) -> str | None:
+    """The zoo id in a BioImage.IO page URL (``https://bioimage.io/#/?id=noisy-ox`` -> ``noisy-ox``), else None."""
+    if "bioimage.io" not in text.lower():
+        return None
+    query = urllib.parse.urlsplit(text.replace("#/?", "?", 1).replace("#?", "?", 1)).query
+    found = urllib.parse.parse_qs(query).get("id", [""])[0].strip()
+    if not found:
+        m = re.search(r"/artifacts/([\w.-]+(?:/[\w.]+)?)", text)
+        found = m.group(1) if m else ""
+    return found.removeprefix("bioimage-io/") or None
 
 
 def load_catalog(*extra_dirs: str | Path, include_user: bool = True) -> Catalog:

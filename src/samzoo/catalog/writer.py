@@ -3,6 +3,9 @@
 :func:`add_model` (``samzoo catalog add``) writes a spec in the format of ``model_specs/``,
 validated with the catalog's own loader before it is put in place atomically. Local weight
 paths become ``file://`` URLs; their hash is computed when not given and checked when given.
+The encoder is inferred from the name's prefix (``vit_b_mylab`` -> ``vit_b``). Authors,
+maintainers (``"Jane Doe @janedoe"``) and citations (a DOI, a URL or a text) are written as given.
+:func:`user_models` lists the user catalog, :func:`remove_model` takes a model out of it.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
@@ -82,12 +86,41 @@ def _check_free(catalog: Catalog, name: str, nickname: str | None, directory: Pa
             raise ArgumentError("nickname", f"{nickname!r} is already used by {taken.model_type}; choose another")
 
 
+def encoder_of_name(name: str) -> str | None:
+    """The encoder a model name starts with (``vit_b_mylab`` -> ``vit_b``), or None."""
+    return next((e for e in sorted(ENCODERS, key=len, reverse=True) if name == e or name.startswith(f"{e}_")), None)
+
+
+def person(text: str) -> dict[str, str]:
+    """``"Jane Doe @janedoe"`` -> ``{name: Jane Doe, github_user: janedoe}``; ``"Jane Doe"`` -> ``{name: Jane Doe}``."""
+    words = str(text).split()
+    if len(words) > 1 and words[-1].startswith("@"):
+        return {"name": " ".join(words[:-1]), "github_user": words[-1][1:]}
+    if len(words) == 1 and words[0].startswith("@"):
+        return {"name": words[0][1:], "github_user": words[0][1:]}
+    return {"name": " ".join(words)}
+
+
+def citation(text: str) -> dict[str, str]:
+    """A citation from a DOI (``10.1038/...``, ``doi:...``), a URL, or a free text."""
+    value = str(text).strip()
+    doi = value.removeprefix("doi:").removeprefix("https://doi.org/")
+    if re.match(r"^10\.\d{4,}/\S+$", doi):
+        return {"text": f"doi:{doi}", "doi": doi}
+    if value.startswith(("https://", "http://")):
+        return {"text": value, "url": value}
+    return {"text": value}
+
+
 def _raw_spec(name: str, encoder: str, weights: dict, domain: str, nickname: str | None, emoji: str | None,
-              description: str | None, license: str) -> dict:
+              description: str | None, license: str, people: dict[str, list[str]]) -> dict:
     raw = {
         "model_type": name, "encoder": encoder, "domain": domain, "status": "current",
         "display_name": f"{name} (user model)", "description": description or f"User-registered {encoder} model {name}.",
-        "license": license, "citations": ["sam", "micro_sam"], "tags": ["segment-anything", encoder, "user"],
+        "authors": [person(a) for a in people.get("authors", [])],
+        "maintainers": [person(m) for m in people.get("maintainers", [])],
+        "license": license, "citations": ["sam", "micro_sam", *(citation(c) for c in people.get("cite", []))],
+        "tags": ["segment-anything", encoder, "user"],
         "git_repo": None, "current_version": "v1",
         "versions": [{"version": "v1", "source": weights["encoder"]["url"], "weights": weights}],
     }
@@ -107,20 +140,54 @@ def _validated(name: str, raw: dict) -> ModelSpec:
             raise SamzooError(str(e).replace(str(probe), name)) from None
 
 
-def add_model(name: str, *, encoder: str, weights: str, hash: str | None = None, decoder: str | None = None,
-              decoder_hash: str | None = None, domain: str = "light_microscopy", nickname: str | None = None,
-              emoji: str | None = None, description: str | None = None, license: str = "CC-BY-4.0",
-              directory: str | os.PathLike | None = None, replace: bool = False) -> Path:
-    """Write ``<user catalog>/<name>.yaml``; returns its path. From then on every command knows ``name``."""
+def add_model(name: str, *, weights: str, encoder: str | None = None, hash: str | None = None,
+              decoder: str | None = None, decoder_hash: str | None = None, domain: str = "light_microscopy",
+              nickname: str | None = None, emoji: str | None = None, description: str | None = None,
+              license: str = "CC-BY-4.0", authors: Sequence[str] = (), maintainers: Sequence[str] = (),
+              cite: Sequence[str] = (), directory: str | os.PathLike | None = None, replace: bool = False) -> Path:
+    """Write ``<user catalog>/<name>.yaml``; returns its path. From then on every command knows ``name``.
+
+    ``encoder`` defaults to the name's prefix. ``authors`` / ``maintainers``: ``"Name"`` or ``"Name @github_user"``;
+    ``cite``: DOIs, URLs or texts (SAM and micro-sam are always cited). Raises :class:`ArgumentError`.
+    """
+    encoder = encoder or encoder_of_name(name)
+    if encoder is None:
+        raise ArgumentError("encoder", f"cannot be inferred from the name {name!r}; give it, or start the name with "
+                                       f"one of {', '.join(ENCODERS)} (e.g. 'vit_b_{name}')")
     _check_name(name, encoder)
     directory = Path(directory) if directory is not None else user_spec_dir()
     _check_free(load_catalog(), name, nickname, directory, replace)
     w = {"encoder": _weights_entry(weights, hash, "weights", "hash")}
     if decoder is not None:
         w["decoder"] = _weights_entry(decoder, decoder_hash, "decoder", "decoder_hash")
-    spec = _validated(name, _raw_spec(name, encoder, w, domain, nickname, emoji, description, license))
+    people = {"authors": list(authors), "maintainers": list(maintainers), "cite": list(cite)}
+    spec = _validated(name, _raw_spec(name, encoder, w, domain, nickname, emoji, description, license, people))
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"{name}.yaml"
     write_text_atomic(target, f"# {name}: user model, written by `samzoo catalog add`. Format: model_specs/README.md\n"
                               + dump_spec(spec))
+    return target
+
+
+def _user_dir(directory: str | os.PathLike | None) -> Path:
+    return Path(directory) if directory is not None else user_spec_dir()
+
+
+def user_models(directory: str | os.PathLike | None = None) -> list[ModelSpec]:
+    """The specs of the user catalog (``SAMZOO_CATALOG``), in name order."""
+    folder = _user_dir(directory)
+    if not folder.is_dir():
+        return []
+    return [load_spec_file(p) for p in sorted(folder.glob("*.yaml")) if not p.name.startswith("_")]
+
+
+def remove_model(name: str, directory: str | os.PathLike | None = None) -> Path:
+    """Delete ``<user catalog>/<name>.yaml`` (only the user catalog's specs can be removed); returns its path."""
+    folder = _user_dir(directory)
+    target = folder / f"{name}.yaml"
+    if not _NAME.match(name) or not target.is_file():
+        mine = [s.model_type for s in user_models(folder)]
+        known = f"it holds: {', '.join(mine)}" if mine else "it is empty"
+        raise ArgumentError("name", f"{name!r} is not in your catalog ({folder}); {known}")
+    target.unlink()
     return target

@@ -4,7 +4,9 @@ Each ``cmd_*.py`` module in this package adds its sub-commands through
 ``register(subparsers)``; handlers take the parsed arguments and return an
 exit code. Only this package prints and parses arguments. Errors derived from
 :class:`samzoo.errors.SamzooError` are printed as one line, without a
-traceback, and end with their exit code (2 for bad input and usage).
+traceback, and end with their exit code: 0 ok, 1 a failure at run time (network,
+hash mismatch, failed validation), 2 a usage error (bad arguments, unknown names,
+missing files given on the command line), 130 interrupted, 141 stdout closed early.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="samzoo",
         description="Catalog, build, validate and load the Segment Anything for Microscopy models of the BioImage.IO Model Zoo.",
     )
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"samzoo {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
         if info.name.startswith("cmd_"):
@@ -76,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("samzoo: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`samzoo list | head -1`): stop quietly, as Unix tools do
+        return _stdout_closed()
+
     except OSError as e:  # a file or folder the library did not expect to fail (the class, not one instance)
         where = f"{e.filename}: " if e.filename else ""
         print(f"samzoo: error: {where}{e.strerror or type(e).__name__}", file=sys.stderr)
@@ -105,5 +113,24 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
+def _stdout_closed() -> int:
+    """Point stdout at /dev/null so the interpreter's final flush does not raise again; exit 141 (128 + SIGPIPE)."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141
+
+
+def run() -> None:
+    """The console-script entry point: :func:`main`, with a closed stdout at exit treated like one during the run."""
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = _stdout_closed()
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from ._jobs import add_job_arguments, job_kwargs
 from ._output import print_json
+from ._progress import StageProgress, add_quiet, wanted
+
+#: options of one build that --all does not take, and options of --all that one build does not take
+_SINGLE_ONLY = ("checkpoint", "decoder", "mode", "ais_params", "image", "labels", "version", "force")
+_ALL_ONLY = ("models", "checkpoints", "from_catalog", "jobs", "scheduler", "resources")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,15 +37,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--version", help="zoo version of a new release (default: the next after the newest published)")
     p.add_argument("--force", action="store_true", help="allow different weights under an already published version")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--validate", action="store_true", help="validate the package(s) after building (samzoo validate); exit 1 if one fails")
+    p.add_argument("--device", choices=("cpu", "cuda", "auto"), help="with --validate: inference device (default cpu)")
+    add_quiet(p)
     whole = p.add_argument_group("the whole catalog (--all)")
     whole.add_argument("--all", action="store_true", help="build every current catalog model (or --models) into the folder -o")
     whole.add_argument("--models", nargs="+", metavar="NAME", help="with --all: only these models (any catalog names)")
     whole.add_argument("--checkpoints", metavar="DIR", help="with --all: take <model_type>.pt (and <model_type>_decoder.pt) from DIR")
     whole.add_argument("--from-catalog", action="store_true", help="with --all: fetch the published weights through the resolver")
-    whole.add_argument("--validate", action="store_true", help="with --all: validate every package (samzoo validate)")
     add_job_arguments(whole, "with --all: build this many models")
-    whole.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"), help="with --validate: inference device")
-    p.set_defaults(func=cmd_build)
+    p.set_defaults(func=cmd_build, jobs=None)  # None: not given (one build takes no --jobs)
 
 
 def _usage(msg: str) -> int:
@@ -60,7 +67,26 @@ def _parse_params(items: list[str] | None) -> dict[str, str] | str | None:
     return params
 
 
+def _flag(args: argparse.Namespace, name: str) -> str:
+    return getattr(args, "_flag_names", {}).get(name, "--" + name.replace("_", "-"))
+
+
+def _not_applicable(args: argparse.Namespace) -> str | None:
+    """A one-line usage error for an option that does nothing in this kind of build, or None."""
+    given = lambda names: [n for n in names if getattr(args, n) not in (None, False, [])]  # noqa: E731
+    if args.all and given(_SINGLE_ONLY):
+        return f"{_flag(args, given(_SINGLE_ONLY)[0])} applies to one build (NAME --checkpoint PATH), not to --all"
+    if not args.all and given(_ALL_ONLY):
+        return f"{_flag(args, given(_ALL_ONLY)[0])} applies only to --all; leave it out or build the whole catalog with --all"
+    if args.device and not args.validate:
+        return "--device is the validation's inference device; add --validate or leave --device out"
+    return None
+
+
 def cmd_build(args: argparse.Namespace) -> int:
+    problem = _not_applicable(args)
+    if problem:
+        return _usage(problem)
     if args.all:
         return cmd_build_all(args)
     if not args.name or not args.checkpoint:
@@ -70,21 +96,49 @@ def cmd_build(args: argparse.Namespace) -> int:
     params = _parse_params(args.ais_params)
     if isinstance(params, str):
         return _usage(params)
-    result = build_package(
-        args.name, args.checkpoint, decoder=args.decoder, image=args.image, labels=args.labels,
-        output=args.output, version=args.version, force=args.force, mode=args.mode, ais_params=params,
-        on_message=lambda msg: print(f"samzoo: {msg}", file=sys.stderr),
-    )
+    if args.validate:
+        from ..validate.session import resolve_device
+
+        resolve_device(args.device or "cpu")  # a usage error (no GPU) before the build, not after it
+    with StageProgress(wanted(args)) as progress:
+        def say(msg: str) -> None:
+            if progress.enabled:
+                progress.line(f"samzoo: {msg}")
+            else:
+                print(f"samzoo: {msg}", file=sys.stderr, flush=True)
+
+        result = build_package(
+            args.name, args.checkpoint, decoder=args.decoder, image=args.image, labels=args.labels,
+            output=args.output, version=args.version, force=args.force, mode=args.mode, ais_params=params,
+            on_message=say, on_stage=lambda stage: progress.stage(f"building {args.name}", stage),
+        )
+    report = _validate_built(result.path, args) if args.validate else None
     if args.json:
-        print_json(result.to_dict())
-        return 0
+        print_json({**result.to_dict(), **({"validation": report.to_dict()} if report else {})})
+        return 0 if report is None or report.passed else 1
     total = sum(t for _, t in result.timings)
     kind = "rebuild of published weights" if result.rebuild else "new release"
     zoo = f" ({result.zoo_id})" if result.zoo_id else ""
     print(f"built {result.path}: {result.model_type} version {result.version}{zoo}, {kind}, {result.mode}")
     print(f"  sha256 {result.sha256}")
     print(f"  {result.size / 1e6:.1f} MB ({result.size / result.weights_size:.2f}x the weights), {total:.1f} s")
-    return 0
+    if report is not None:
+        print(f"validation: {report.status.upper()} ({report.seconds:.1f} s, {report.device})")
+        for c in report.checks:
+            print(f"  {c.status:8} {c.name:15} {c.message}")
+    return 0 if report is None or report.passed else 1
+
+
+def _validate_built(path, args: argparse.Namespace):
+    """Validate the package just built (progress per check on a terminal); append to $GITHUB_STEP_SUMMARY."""
+    from ..validate import validate_package
+    from ..validate.report import append_step_summary
+
+    with StageProgress(wanted(args)) as progress:
+        report = validate_package(path, device=args.device or "cpu", on_check=lambda c: progress.stage(f"validating {path.name}", c))
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
+        append_step_summary([report], os.environ["GITHUB_STEP_SUMMARY"])
+    return report
 
 
 def cmd_build_all(args: argparse.Namespace) -> int:
@@ -108,8 +162,13 @@ def cmd_build_all(args: argparse.Namespace) -> int:
 
     entries = build_all(
         args.output, models=args.models, checkpoints=args.checkpoints, from_catalog=args.from_catalog,
-        validate=args.validate, device=args.device, on_event=progress, **job_kwargs(args),
+        validate=args.validate, device=args.device or "cpu", on_event=progress, **{**job_kwargs(args), "jobs": args.jobs or 1},
     )
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    report_md = os.path.join(args.output, "report.md")
+    if args.validate and summary and os.path.isfile(report_md):  # the same Markdown as the folder's report.md
+        with open(report_md, encoding="utf-8") as src, open(summary, "a", encoding="utf-8") as dst:
+            dst.write(src.read() + "\n")
     if args.json:
         print_json([{k: v for k, v in e.to_dict().items() if k != "validation"} for e in entries])
     else:

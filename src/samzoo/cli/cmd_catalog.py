@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ..catalog import DOMAINS, load_catalog
 from ..recommend import recommend
@@ -23,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("recommend", help="which model to use for a domain (the 'Choosing a Model' rules)")
-    p.add_argument("--domain", required=True, choices=DOMAINS)
+    p.add_argument("--domain", required=True, metavar="DOMAIN", help=f"one of {', '.join(DOMAINS)}")
     p.add_argument("--target", help="what to segment, e.g. cells, nuclei, mitochondria")
     speed = p.add_mutually_exclusive_group()
     speed.add_argument("--fast", action="store_true", help="laptop, many images or volumetric data: the vit_t variant")
@@ -77,7 +78,11 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
-    choice = recommend(load_catalog(), args.domain, args.target, fast=args.fast, quality=args.quality)
+    choice = recommend(args.domain, args.target, fast=args.fast, quality=args.quality)
+    if choice.fallback:
+        made_for = f"; its models are made for: {', '.join(choice.known_targets)}" if choice.known_targets else ""
+        print(f"samzoo: note: no {args.domain} model is made for {args.target!r}{made_for}. "
+              f"Falling back to an original SAM model.", file=sys.stderr)
     if args.json:
         print_json(choice.to_dict())
     else:

@@ -1,11 +1,11 @@
-"""``samzoo fetch``, ``samzoo cache list|verify|import|clear`` and ``samzoo catalog add``: the resolver."""
+"""``samzoo fetch`` and ``samzoo cache list|verify|import|clear``: the resolver."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from ..catalog import DOMAINS, ENCODERS, load_catalog
+from ..catalog import load_catalog
 from ..errors import SamzooError
 from ._output import print_json, table
 
@@ -36,23 +36,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = csub.add_parser("clear", help="delete every cached file")
     p.add_argument("--yes", action="store_true", help="do not ask")
     p.set_defaults(func=cmd_cache_clear)
-
-    cat = sub.add_parser("catalog", help="the user catalog (SAMZOO_CATALOG)")
-    catsub = cat.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
-    p = catsub.add_parser("add", help="register your own model; every command then knows NAME")
-    p.add_argument("name", metavar="NAME", help="model type, starting with its encoder, e.g. vit_b_mylab")
-    p.add_argument("--encoder", required=True, choices=ENCODERS)
-    p.add_argument("--weights", required=True, metavar="URL_OR_PATH")
-    p.add_argument("--hash", metavar="ALG:HEX", help="hash of the weights (required for a URL; computed for a local file)")
-    p.add_argument("--decoder", metavar="URL_OR_PATH", help="instance-segmentation decoder weights")
-    p.add_argument("--decoder-hash", metavar="ALG:HEX")
-    p.add_argument("--domain", choices=DOMAINS, default="light_microscopy")
-    p.add_argument("--nickname", help="adjective-animal zoo nickname (needs --emoji)")
-    p.add_argument("--emoji")
-    p.add_argument("--description")
-    p.add_argument("--license", default="CC-BY-4.0")
-    p.add_argument("--replace", action="store_true", help="overwrite your own spec of the same name")
-    p.set_defaults(func=cmd_catalog_add)
 
 
 def _progress_bars():
@@ -159,14 +142,4 @@ def cmd_cache_clear(args: argparse.Namespace) -> int:
             return 1
     freed = cache.clear()
     print(f"cleared {cache.root} ({freed / 1e6:.1f} MB freed)")
-    return 0
-
-
-def cmd_catalog_add(args: argparse.Namespace) -> int:
-    from ..catalog.writer import add_model
-
-    path = add_model(args.name, encoder=args.encoder, weights=args.weights, hash=args.hash, decoder=args.decoder,
-                     decoder_hash=args.decoder_hash, domain=args.domain, nickname=args.nickname, emoji=args.emoji,
-                     description=args.description, license=args.license, replace=args.replace)
-    print(f"added {args.name} to the user catalog: {path}")
     return 0

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from ..errors import OutputError, SamzooError
 from ._jobs import add_job_arguments, job_kwargs
+from ._progress import StageProgress, add_quiet, wanted
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,6 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_job_arguments(p, "validate this many packages")
     p.add_argument("--report", action="append", default=[], metavar="PATH",
                    help="write a report; the suffix picks the format: .json, .md or .html (repeatable)")
+    p.add_argument("--summary", metavar="PATH",
+                   help="also write bioimageio's ValidationSummary JSON (as `bioimageio test --summary x.json`): "
+                   "PATH.json for one package, else one <package>.json per package in the folder PATH")
     p.add_argument("--quick", action="store_true", help="skip the one encoder pass (sam_image_only, encoder); all other checks run")
     p.add_argument("--core", dest="core_versions", action="append", default=[], metavar="VERSION",
                    help="also run the zoo's test (test_description, determinism full) under this bioimageio.core release, "
@@ -29,53 +34,78 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="a folder of extra model specs for the identity check (default: samzoo's own catalog only, "
                         "never SAMZOO_CATALOG)")
     p.add_argument("--json", action="store_true", help="print the JSON report on stdout instead of the text summary")
+    add_quiet(p)
     p.set_defaults(func=cmd_validate)
 
 
-def _progress(report, done: int, total: int) -> None:
+def _done_line(report, done: int, total: int) -> str:
     icon = "ok" if report.passed else "FAILED"
-    sys.stderr.write(f"[{done}/{total}] {icon:6} {report.source} ({report.seconds:.1f} s)\n")
-    sys.stderr.flush()
+    return f"[{done}/{total}] {icon:6} {report.source} ({report.seconds:.1f} s)"
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from ..validate import expand_sources, validate_many
-    from ..validate.report import (
-        append_step_summary,
-        check_report_path,
-        to_json,
-        write_report,
-    )
+    from ..validate import expand_sources
+    from ..validate.bioimageio_summary import check_summary_target
+    from ..validate.core_releases import check_core_versions
+    from ..validate.report import check_report_path
+    from ..validate.runner import check_catalog_dir
     from ..validate.session import resolve_device
 
     if args.jobs < 1:
         raise SamzooError(f"--jobs {args.jobs}: use a number >= 1")
-    from ..validate.core_releases import check_core_versions
-    from ..validate.runner import check_catalog_dir
-
     reports_to = [check_report_path(p) for p in args.report]
     check_core_versions(args.core_versions)
     check_catalog_dir(args.catalog)
     device = args.device if args.scheduler else resolve_device(args.device)  # a cluster's workers resolve it
     sources = expand_sources(args.sources)
-    progress = _progress if sys.stderr.isatty() else None
-    reports = validate_many(sources, device=device, quick=args.quick, on_done=progress, **job_kwargs(args),
-                            core_versions=args.core_versions, catalog=args.catalog)
+    if args.summary:
+        check_summary_target(args.summary, len(sources))
+    reports = _validate_with_progress(sources, device, args)
+    code = _write_outputs(reports, reports_to, args)
     if args.json:
+        from ..validate.report import to_json
+
         sys.stdout.write(to_json(reports))
     else:
         _print_text(reports)
-    code = 0 if all(r.passed for r in reports) else 1
+    return code if code else (0 if all(r.passed for r in reports) else 1)
+
+
+def _validate_with_progress(sources: list, device: str, args: argparse.Namespace) -> list:
+    """Validate, showing the check each package is at (on a terminal, unless --quiet)."""
+    from ..validate import validate_many
+
+    total, started = len(sources), {}
+    with StageProgress(wanted(args)) as progress:
+        def on_check(source: str, check: str) -> None:
+            started.setdefault(source, len(started) + 1)
+            progress.stage(f"[{started[source]}/{total}] {Path(source).name}", check)
+
+        if args.jobs > 1 and total > 1:
+            progress.stage(f"{total} packages", f"validating, {args.jobs} at a time")
+        return validate_many(
+            sources, device=device, quick=args.quick, on_done=lambda r, done, n: progress.line(_done_line(r, done, n)),
+            on_check=on_check, core_versions=args.core_versions, catalog=args.catalog, **job_kwargs(args),
+        )
+
+
+def _write_outputs(reports: list, reports_to: list, args: argparse.Namespace) -> int:
+    """The reports, bioimageio summaries and $GITHUB_STEP_SUMMARY; 1 when the step summary cannot be written."""
+    from ..validate.bioimageio_summary import write_validation_summaries
+    from ..validate.report import append_step_summary, write_report
+
     for path in reports_to:
         write_report(reports, path)
+    if args.summary:
+        write_validation_summaries(reports, args.summary)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         try:
             append_step_summary(reports, summary)
         except OutputError as e:
             print(f"samzoo: error: $GITHUB_STEP_SUMMARY: {e}", file=sys.stderr)
-            code = 1
-    return code
+            return 1
+    return 0
 
 
 def _core_note(c) -> str:

@@ -23,18 +23,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..catalog import ModelRef, WeightFile
-from ..errors import SamzooError
+from ..errors import RunTimeFailure
 from ..hashing import Digest, HashMismatchError
 from . import settings
 from .store import Target, WeightCache
 from .transfer import Progress, TransferError, download
 
 
-class OfflineError(SamzooError):
+class OfflineError(RunTimeFailure):
     """A file is needed that is not cached, and the network may not be used."""
 
 
-class DownloadError(SamzooError):
+class DownloadError(RunTimeFailure):
     """No source delivered a file with the expected hash."""
 
 
@@ -149,5 +149,5 @@ def fetch_unverified(url: str, filename: str, cache: WeightCache, offline: bool,
             with cache.writer(Target(None, filename), url=url) as out:
                 download(url, out, progress=progress)
         except TransferError as e:
-            raise SamzooError(f"could not download {url} ({e}); check the URL and the network") from None
+            raise RunTimeFailure(f"could not download {url} ({e}); check the URL and the network") from None
     return out.path, "url"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..catalog import Catalog, load_catalog
-from ..errors import ArgumentError, SamzooError
+from ..errors import ArgumentError, RunTimeFailure, SamzooError
 from ..hashing import Digest, HashMismatchError
 from . import settings
 from .fetch import wanted_for
@@ -60,7 +60,7 @@ def _place(src: Path, candidates: list[tuple[Target, str]], cache: WeightCache) 
             shutil.copyfileobj(f, out, 1 << 20)
     except HashMismatchError as e:
         expected = "; ".join(f"{what} expects {t.digest}" for t, what in candidates)
-        raise SamzooError(f"{src} hashes to {e.got}, but {expected}; it is not that file (incomplete or another "
+        raise RunTimeFailure(f"{src} hashes to {e.got}, but {expected}; it is not that file (incomplete or another "
                           "version): nothing was imported, download it again and retry") from None
     for t, what in candidates:
         if out.path is not None and out.path.parent == cache.entry_dir(t.digest):

@@ -38,12 +38,29 @@ def resolve(name: str | os.PathLike, *, offline: bool | None = None, cache_dir: 
             catalog: Catalog | None = None, infer: bool = True) -> Resolved:
     """Find (fetching if needed) the weights of ``name`` and return their local paths.
 
-    ``offline``: never use the network (default: ``SAMZOO_OFFLINE``). ``cache_dir``: cache root
-    (default: ``SAMZOO_CACHE_DIR`` or the user cache dir). ``decoder``: also fetch the
-    instance-segmentation decoder when the model has one. ``hash``: the expected ``alg:hex`` of a
-    URL or local file given as ``name`` (then it is verified). ``progress``: the caller's progress
-    bars, ``progress(label)`` -> a tqdm-like bar per download (default: none). ``infer``: read a
-    bare checkpoint to tell its encoder (``load_sam`` reads it anyway and passes False).
+    Args:
+        name: a catalog name (``vit_b_lm``, ``vit_b_lm@v2``, ``noisy-ox/1.2``, any case), a DOI or zoo page URL,
+            a weights URL, a local checkpoint, a package zip or folder, or ``collection.json#id``.
+        offline: never use the network (default: ``SAMZOO_OFFLINE``).
+        cache_dir: cache root (default: ``SAMZOO_CACHE_DIR`` or the user cache dir).
+        decoder: also fetch the instance-segmentation decoder when the model has one.
+        hash: the expected ``alg:hex`` of a URL or local file given as ``name`` (then it is verified).
+        progress: the caller's progress bars, ``progress(label)`` -> a tqdm-like bar per download (default: none).
+        catalog: the catalog to use (default: :func:`samzoo.load_catalog`).
+        infer: read a bare checkpoint to tell its encoder (``load_sam`` reads it anyway and passes False).
+
+    Returns:
+        :class:`Resolved`: ``encoder_path``, ``decoder_path``, ``model_type``, ``version``, ``encoder``, ``origin``,
+        ``verified``.
+
+    Raises:
+        UnknownModelError: an unknown name (with suggestions). ArgumentError: a bad argument.
+        RunTimeFailure: offline without a cached copy, a failed download or hash check.
+
+    Example::
+
+        r = samzoo.resolve("diplomatic-bug")
+        r.encoder_path, r.decoder_path
     """
     text = os.fspath(name).strip() if isinstance(name, os.PathLike) else str(name).strip()
     cache = WeightCache(settings.cache_root(cache_dir))

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..errors import SamzooError
+from ..errors import RunTimeFailure, SamzooError
 
 CHUNK = 1024 * 1024
 RETRIES = 2          # extra attempts per URL after the first
@@ -26,7 +26,7 @@ TIMEOUT_S = 30       # a read may wait this long (SAMZOO_HTTP_TIMEOUT) ...
 MIN_RATE = 10_000    # ... and after that long the average rate must stay above this, in bytes/s (SAMZOO_MIN_RATE)
 
 
-class TransferError(SamzooError):
+class TransferError(RunTimeFailure):
     """One source failed; ``transient`` says whether another attempt may succeed."""
 
     def __init__(self, message: str, transient: bool) -> None:

@@ -54,12 +54,17 @@ def check_format(rdf: Path) -> tuple[Any, CheckResult]:
         return None, CheckResult("format", "failed", f"bioimageio.spec: {msg}{more}")
     if getattr(descr, "type", None) != "model":
         return None, CheckResult("format", "failed", f"the rdf describes a {descr.type!r}, not a model")
-    warnings = sum(len(d.warnings) for d in summary.details)
+    warnings = tuple(
+        f"{'.'.join(map(str, w.loc)) or 'rdf'}: {one_line(w.msg, 200)}" for d in summary.details for w in d.warnings
+    )
     fv = getattr(descr, "format_version", "?")
     raw, _ = read_rdf(rdf)
     declared = str((raw or {}).get("format_version") or fv)
     fmt = f"format {declared}, read as {fv}" if declared != str(fv) else f"format {fv}"
-    return descr, CheckResult("format", "passed", f"valid model description ({fmt}; {warnings} warnings from bioimageio.spec)")
+    return descr, CheckResult(
+        "format", "passed", f"valid model description ({fmt}; {len(warnings)} warnings from bioimageio.spec)",
+        details=warnings,
+    )
 
 
 def _file_refs(node: Any, loc: str = "") -> Iterator[tuple[str, str, str | None]]:

@@ -1,7 +1,8 @@
 """``zoo``: what the BioImage.IO Model Zoo's reviewers ask of an upload, beyond the format.
 
 Hard requirements (failed): license, citations, documentation, at least one
-cover, authors or maintainers, a well-formed id (``adjective-animal``) and a
+cover, authors or maintainers with real names (no placeholder such as
+``unknown``), a well-formed id (``adjective-animal``) and a
 single-emoji ``id_emoji`` when they are given. Guidance (warning): covers
 under 500 KB with aspect 1:1 or 2:1, a "Validation" section in the
 documentation, an id, emoji and version (the zoo assigns the id at upload).
@@ -22,6 +23,26 @@ DOC_MAX_BYTES = 4 * 1024 * 1024
 COVER_MAX_BYTES = 500 * 1024
 COVER_ASPECTS = (1.0, 2.0)
 _VALIDATION_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*.*\bvalidation\b", re.IGNORECASE | re.MULTILINE)
+
+
+_PLACEHOLDER_NAMES = frozenset({
+    "", "unknown", "n/a", "na", "none", "null", "todo", "tbd", "tba", "anonymous", "anon", "author", "authors",
+    "maintainer", "name", "your name", "firstname lastname", "first last", "john doe", "jane doe", "xxx", "-", "?",
+})
+
+
+def placeholder_people(rdf: dict[str, Any]) -> list[str]:
+    """``authors[i]`` / ``maintainers[i]`` entries whose name is a placeholder (``unknown``, ``TODO``, ...)."""
+    found = []
+    for field in ("authors", "maintainers"):
+        people = rdf.get(field) or []
+        for i, person in enumerate(people if isinstance(people, list) else []):
+            name = person.get("name") if isinstance(person, dict) else person
+            if name is None and isinstance(person, dict) and field == "maintainers" and person.get("github_user"):
+                continue  # a maintainer may be given by GitHub account alone
+            if " ".join(str(name or "").lower().split()).strip(" .") in _PLACEHOLDER_NAMES:
+                found.append(f"{field}[{i}] is {name!r}")
+    return found
 
 
 def _image_size(path: Path) -> tuple[int, int] | None:
@@ -77,6 +98,9 @@ def check_zoo(rdf: dict[str, Any], root: Path) -> CheckResult:
         failed.append("no citations (cite: [{text, doi}])")
     if not (rdf.get("authors") or rdf.get("maintainers")):
         failed.append("no authors or maintainers")
+    placeholders = placeholder_people(rdf)
+    if placeholders:
+        failed.append(f"{', '.join(placeholders)}: a placeholder, not a person; name the real authors")
     doc = rdf.get("documentation")
     doc_src = doc.get("source") if isinstance(doc, dict) else doc
     if not doc_src:

@@ -7,7 +7,15 @@ so the verdict does not depend on the machine) as
 (xxh128 for the published family) and compared with the catalog's hash. An
 id the catalog knows at a version it does not record is a new, unpublished
 version: a warning, not a failure. Without an id, the weights hash is looked
-up among all published weights, for information.
+up among all published weights (with every algorithm the catalog uses), for
+information.
+
+samzoo's builder re-saves weights as a plain state dict, so a package built from
+a published checkpoint that was not a plain state dict cannot carry the published
+bytes; it records the checkpoint's xxh128 in ``config.samzoo``. When the weight
+file does not match but that record does, the check says so as a warning (the
+record is the package's own claim, which cannot be verified offline): the
+builder and the validator give one answer.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..catalog import load_catalog
+from ..catalog import is_builtin, load_catalog
 from ..catalog.versions import version_key
 from ..errors import UnknownModelError
 from ..hashing import file_hash, parse_hash
@@ -43,19 +51,42 @@ def _is_newer(version: str, published: list[str]) -> bool:
         return False
 
 
+def _catalog_algorithms(catalog) -> list[str]:
+    algs = {parse_hash(v.weights.encoder.hash)[0] for s in catalog.models.values() for v in s.versions if v.weights}
+    return sorted(algs, key=lambda a: (a != "xxh128", a))
+
+
+def _declared_source(rdf: dict[str, Any]) -> str | None:
+    """``xxh128:<hex>`` of the checkpoint the package says it was built from (samzoo's ``config.samzoo``)."""
+    config = rdf.get("config") if isinstance(rdf.get("config"), dict) else {}
+    samzoo = config.get("samzoo") if isinstance(config.get("samzoo"), dict) else {}
+    value = samzoo.get("source_checkpoint_xxh128")
+    return f"xxh128:{value}" if isinstance(value, str) and value else None
+
+
+def _without_id(rdf: dict[str, Any], weights: Path | None, catalog) -> CheckResult:
+    if weights is None:
+        return CheckResult("identity", "skipped", "no id and no local weight file: nothing to compare with the catalog")
+    for alg in _catalog_algorithms(catalog):
+        ref = catalog.find_by_weights_hash(file_hash(weights, alg))
+        if ref is not None:
+            what = f"the published {ref.name}" if is_builtin(ref.spec) else f"the weights registered for {ref.name} in your catalog"
+            return CheckResult("identity", "passed", f"no id; {weights.name} is {what} ({ref.zoo_id or 'no zoo id'}; {alg} matches)")
+    declared = _declared_source(rdf)
+    ref = catalog.find_by_weights_hash(declared) if declared else None
+    if ref is not None:
+        return CheckResult("identity", "warning", f"no id; the package says it was built from the published {ref.name} "
+                           f"(config.samzoo.source_checkpoint_xxh128), but {weights.name} was re-saved and cannot be compared")
+    return CheckResult("identity", "skipped", "no id, and the weights are not among the catalog's published weights")
+
+
 def check_identity(rdf: dict[str, Any], root: Path, catalog_dir: Path | None = None) -> CheckResult:
     """Compare the claimed id/version with samzoo's own catalog (plus ``catalog_dir``, never ``SAMZOO_CATALOG``)."""
     model_id, version = rdf.get("id"), rdf.get("version")
     weights = weights_file(rdf, root)
     catalog = load_catalog(*([catalog_dir] if catalog_dir else []), include_user=False)
     if not model_id:
-        if weights is None:
-            return CheckResult("identity", "skipped", "no id and no local weight file: nothing to compare with the catalog")
-        digest = file_hash(weights, "xxh128")
-        ref = catalog.find_by_weights_hash(digest)
-        if ref is None:
-            return CheckResult("identity", "skipped", "no id, and the weights are not among the catalog's published weights")
-        return CheckResult("identity", "passed", f"no id; the weights are the published {ref.name} ({ref.zoo_id or 'no zoo id'})")
+        return _without_id(rdf, weights, catalog)
     model_id = str(model_id).split("/")[0]
     try:
         spec = catalog.lookup(model_id).spec
@@ -78,6 +109,12 @@ def check_identity(rdf: dict[str, Any], root: Path, catalog_dir: Path | None = N
     expected = ref_version.weights.encoder.hash
     alg, _ = parse_hash(expected)
     got = file_hash(weights, alg)
+    if got != expected and _declared_source(rdf) == expected:
+        return CheckResult(
+            "identity", "warning",
+            f"{model_id}/{version}: the package says it was built from the published {spec.model_type}@{ref_version.version} "
+            f"(config.samzoo.source_checkpoint_xxh128 matches), but {weights.name} was re-saved and cannot be compared",
+        )
     if got != expected:
         return CheckResult(
             "identity", "failed",

@@ -16,12 +16,13 @@ from .session import resolve_device
 
 
 def validate_job(source: str, device: str, quick: bool, path: str | None = None, core_versions: Sequence[str] = (),
-                 catalog: str | None = None) -> PackageReport:
+                 catalog: str | None = None, on_check: Callable[[str], None] | None = None) -> PackageReport:
     """One package's report, on whatever worker runs it; never raises (a device it lacks is a failed package).
 
     ``path``: where the worker finds ``source`` when that differs (an absolute path for another machine)."""
     try:
-        report = validate_package(path or source, device=device, quick=quick, core_versions=core_versions, catalog=catalog)
+        report = validate_package(path or source, device=device, quick=quick, core_versions=core_versions, catalog=catalog,
+                                  on_check=on_check)
         return replace(report, source=source) if path else report
     except SamzooError as e:
         return crashed_report(source, str(e), device, quick)
@@ -40,6 +41,7 @@ def validate_many(
     resources: Mapping[str, float] | None = None,
     core_versions: Sequence[str] = (),
     catalog: str | Path | None = None,
+    on_check: Callable[[str, str], None] | None = None,
 ) -> list[PackageReport]:
     """Validate every source; reports come back in the order of ``sources``.
 
@@ -49,6 +51,7 @@ def validate_many(
     device is resolved on each worker. One broken package never stops the others; a worker that
     dies is a failed package whose ``source`` check says why. ``on_done(report, done, total)`` is
     called as each finishes. ``core_versions`` and ``catalog`` as for :func:`validate_package`.
+    ``on_check(source, check)`` is called as each check starts (when the packages are validated in this process).
     """
     placement = Placement.of(jobs, scheduler, resources)
     cores = check_core_versions(core_versions)
@@ -65,7 +68,8 @@ def validate_many(
 
     # a cluster's workers run in other folders, maybe on other machines: they get absolute paths
     extra = (cores, str(catalog_dir.resolve()) if catalog_dir else None)
-    calls = [(s, device, quick, os.path.abspath(s) if placement.scheduler else None, *extra) for s in sources]
+    calls = [(s, device, quick, os.path.abspath(s) if placement.scheduler else None, *extra, _per_check(on_check, s, placement))
+             for s in sources]
     run_jobs(validate_job, calls, placement, on_done=finished)
     return reports  # type: ignore[return-value]
 
@@ -74,3 +78,10 @@ def _report(outcome: Outcome, source: str, device: str, quick: bool) -> PackageR
     if outcome.ok:
         return outcome.value
     return crashed_report(source, outcome.error or "the validation did not finish", device, quick)
+
+
+def _per_check(on_check: Callable[[str, str], None] | None, source: str, placement: Placement) -> Callable[[str], None] | None:
+    """``on_check`` for one source, where the checks run in this process (a worker cannot call back)."""
+    if on_check is None or not placement.in_process:
+        return None
+    return lambda name: on_check(source, name)

@@ -1,22 +1,32 @@
 """Validation reports: JSON for machines, Markdown for CI summaries, HTML (with the cover) for people.
 
+Markdown and HTML open with an overview (one row per package: status, time, failed checks), then
+the checks of each package; passed packages are collapsed in the Markdown. Both name the library
+versions and the time they were written. The HTML page comes from the jinja2 template
+``templates/report.html.j2``; colour marks the status cells only.
+
 Every writer goes through :func:`write_report`, which writes to a temporary
 name next to the target and renames it at the end (never a half-written file).
 """
 
 from __future__ import annotations
 
-import html
+import datetime as _dt
 import json
-from pathlib import Path
 from collections.abc import Sequence
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
 
 from ..atomic import write_text_atomic
-from ..errors import OutputError, SamzooError
+from ..errors import ArgumentError, OutputError
 from .result import PackageReport
 
 REPORT_SUFFIXES = (".json", ".md", ".html")
 _ICON = {"passed": "✅", "failed": "❌", "warning": "⚠️", "skipped": "⏭️"}
+#: the libraries whose versions a report names
+VERSION_PACKAGES = ("samzoo", "bioimageio.core", "bioimageio.spec", "torch", "segment-anything", "segment-anything-py")
 
 
 def summary_counts(reports: Sequence[PackageReport]) -> tuple[int, int]:
@@ -25,11 +35,40 @@ def summary_counts(reports: Sequence[PackageReport]) -> tuple[int, int]:
     return passed, len(reports) - passed
 
 
+def library_versions() -> list[tuple[str, str]]:
+    """(distribution, version) of samzoo and the libraries that decide a validation's outcome, as installed."""
+    out = []
+    for name in VERSION_PACKAGES:
+        try:
+            out.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def timestamp(now: _dt.datetime | None = None) -> str:
+    """``now`` (default: the current time) as ``YYYY-MM-DD HH:MM UTC``."""
+    now = now or _dt.datetime.now(_dt.timezone.utc)
+    return now.astimezone(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def to_json(reports: Sequence[PackageReport]) -> str:
     passed, failed = summary_counts(reports)
     data = {"passed": failed == 0, "packages_passed": passed, "packages_failed": failed,
-            "packages": [r.to_dict() for r in reports]}
+            "versions": dict(library_versions()), "packages": [r.to_dict() for r in reports]}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _title(r: PackageReport) -> str:
+    return r.name or Path(r.source).name
+
+
+def _ident(r: PackageReport) -> str:
+    return f"{r.model_id}/{r.version}" if r.model_id else ""
+
+
+def _failed(r: PackageReport) -> list[str]:
+    return [c.name for c in r.checks if c.status == "failed"]
 
 
 def _md_cell(text: str) -> str:
@@ -41,87 +80,91 @@ def _env_note(c) -> str:
     return where + (f"; not mapped: {', '.join(c.unmapped)}" if c.unmapped else "")
 
 
-def to_markdown(reports: Sequence[PackageReport]) -> str:
-    passed, failed = summary_counts(reports)
-    lines = [f"## samzoo validate: {passed} passed, {failed} failed", ""]
-    for r in reports:
-        title = r.name or Path(r.source).name
-        ident = f" `{r.model_id}/{r.version}`" if r.model_id else ""
-        lines += [
-            f"### {_ICON[r.status]} {_md_cell(title)}{ident}",
-            "",
-            f"`{_md_cell(r.source)}` · {r.device}{' · quick' if r.quick else ''} · {r.seconds:.1f} s",
-            "",
-            "| check | status | seconds | message |",
-            "|---|---|---:|---|",
-        ]
-        lines += [f"| {c.name} | {_ICON[c.status]} {c.status} | {c.seconds:.2f} | {_md_cell(c.message)} |" for c in r.checks]
+
+def _md_checks(r: PackageReport) -> list[str]:
+    lines = [
+        f"`{_md_cell(r.source)}` · {r.device}{' · quick' if r.quick else ''} · {r.seconds:.1f} s",
+        "",
+        "| check | status | seconds | message |",
+        "|---|---|---:|---|",
+    ]
+    for c in r.checks:
+        more = "<br>" + "<br>".join(f"· {_md_cell(d)}" for d in c.details) if c.details else ""
+        lines.append(f"| {c.name} | {_ICON[c.status]} {c.status} | {c.seconds:.2f} | {_md_cell(c.message)}{more} |")
+    lines.append("")
+    if r.cores:
+        lines += ["| bioimageio.core | status | test s | install s | environment | message |", "|---|---|---:|---:|---|---|"]
+        lines += [f"| {c.core} | {_ICON[c.status]} {c.status} | {c.seconds:.1f} | {c.install_seconds:.1f} | "
+                  f"{_env_note(c)} | {_md_cell(c.message)} |" for c in r.cores]
         lines.append("")
-        if r.cores:
-            lines += ["| bioimageio.core | status | test s | install s | environment | message |", "|---|---|---:|---:|---|---|"]
-            lines += [f"| {c.core} | {_ICON[c.status]} {c.status} | {c.seconds:.1f} | {c.install_seconds:.1f} | "
-                      f"{_env_note(c)} | {_md_cell(c.message)} |" for c in r.cores]
-            lines.append("")
+    return lines
+
+
+def to_markdown(reports: Sequence[PackageReport], now: _dt.datetime | None = None) -> str:
+    """Overview table first; then every failed package's checks, then the passed ones inside ``<details>``."""
+    passed, failed = summary_counts(reports)
+    versions = " · ".join(f"{n} {v}" for n, v in library_versions())
+    lines = [f"## samzoo validate: {passed} passed, {failed} failed", "",
+             "| package | status | time | failed checks |", "|---|---|---:|---|"]
+    for r in reports:
+        ident = f" `{_ident(r)}`" if r.model_id else ""
+        lines.append(f"| {_md_cell(_title(r))}{ident} | {_ICON[r.status]} **{r.status}** | {r.seconds:.1f} s "
+                     f"| {', '.join(_failed(r)) or '-'} |")
+    lines.append("")
+    for r in reports:
+        ident = f" `{_ident(r)}`" if r.model_id else ""
+        if not r.passed:
+            lines += [f"### ❌ FAILED: {_md_cell(_title(r))}{ident}", "", *_md_checks(r)]
+    for r in reports:
+        if r.passed:
+            summary = f"✅ {_md_cell(_title(r))}{' ' + _ident(r) if r.model_id else ''}: passed ({r.seconds:.1f} s)"
+            lines += ["<details>", f"<summary>{summary}</summary>", "", *_md_checks(r), "</details>", ""]
+    lines += [f"<sub>{timestamp(now)} · {versions}</sub>", ""]
     return "\n".join(lines)
 
 
-_CSS = """body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
-h1{font-size:1.5em}section{border:1px solid #ddd;border-radius:8px;padding:1em;margin:1em 0}
-section.failed{border-color:#d33}section.passed{border-color:#3a3}
-.head{display:flex;gap:1em;align-items:flex-start}.head img{max-width:240px;max-height:160px;border-radius:4px}
-table{border-collapse:collapse;width:100%;margin-top:.5em}td,th{border-bottom:1px solid #eee;padding:.3em .5em;text-align:left;vertical-align:top}
-.passed{color:#2a2}.failed{color:#c22}.warning{color:#b80}.skipped{color:#888}.num{text-align:right;white-space:nowrap}
-code{background:#f4f4f4;padding:0 .2em}"""
+@lru_cache(maxsize=1)
+def _template():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("samzoo.validate", "templates"),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+    )
+    return env.get_template("report.html.j2")
 
 
-def to_html(reports: Sequence[PackageReport]) -> str:
+def _html_package(r: PackageReport) -> dict[str, Any]:
+    return {
+        "title": _title(r), "ident": _ident(r), "status": r.status, "seconds": r.seconds, "failed": _failed(r),
+        "cover": r.cover if r.cover and r.cover.startswith("data:image/") else None,
+        "source": r.source, "device": r.device, "quick": r.quick, "format_version": r.format_version,
+        "checks": r.checks,
+        "cores": [{"core": c.core, "status": c.status, "seconds": c.seconds, "install_seconds": c.install_seconds,
+                   "env_note": _env_note(c), "message": c.message} for c in r.cores],
+    }
+
+
+def to_html(reports: Sequence[PackageReport], now: _dt.datetime | None = None) -> str:
+    """One self-contained page: overview table, then each package's checks and cover."""
+    from .. import __version__
+
     passed, failed = summary_counts(reports)
-    e = html.escape
-    parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>samzoo validate: {passed} passed, {failed} failed</title>", f"<style>{_CSS}</style></head><body>",
-        f"<h1>samzoo validate: {passed} passed, {failed} failed</h1>",
-    ]
-    for r in reports:
-        cover = f'<img alt="cover" src="{e(r.cover)}">' if r.cover else ""
-        ident = f" <code>{e(r.model_id)}/{e(str(r.version))}</code>" if r.model_id else ""
-        parts += [
-            f'<section class="{r.status}"><div class="head">{cover}<div>',
-            f"<h2>{_ICON[r.status]} {e(r.name or Path(r.source).name)}{ident}</h2>",
-            f"<p><code>{e(r.source)}</code> · {e(r.device)}{' · quick' if r.quick else ''} · {r.seconds:.1f} s · "
-            f'<strong class="{r.status}">{r.status}</strong></p></div></div>',
-            "<table><tr><th>check</th><th>status</th><th class=num>seconds</th><th>message</th></tr>",
-        ]
-        parts += [
-            f'<tr><td>{e(c.name)}</td><td class="{c.status}">{_ICON[c.status]} {c.status}</td>'
-            f"<td class=num>{c.seconds:.2f}</td><td>{e(c.message)}</td></tr>"
-            for c in r.checks
-        ]
-        parts.append("</table>")
-        if r.cores:
-            parts.append("<table><tr><th>bioimageio.core</th><th>status</th><th class=num>test s</th>"
-                         "<th class=num>install s</th><th>environment</th><th>message</th></tr>")
-            parts += [
-                f'<tr><td>{e(c.core)}</td><td class="{c.status}">{_ICON[c.status]} {c.status}</td>'
-                f"<td class=num>{c.seconds:.1f}</td><td class=num>{c.install_seconds:.1f}</td>"
-                f"<td>{e(_env_note(c))}</td><td>{e(c.message)}</td></tr>"
-                for c in r.cores
-            ]
-            parts.append("</table>")
-        parts.append("</section>")
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
+    return _template().render(
+        passed=passed, failed=failed, generated=timestamp(now), versions=library_versions(),
+        samzoo_version=__version__, packages=[_html_package(r) for r in reports],
+    )
 
 
 def check_report_path(path: str | Path) -> Path:
-    """``path`` if its suffix names a report format; a usage error otherwise."""
+    """``path`` if its suffix names a report format; an :class:`ArgumentError` for ``report`` otherwise."""
     path = Path(path)
     if path.suffix.lower() not in REPORT_SUFFIXES:
-        raise SamzooError(f"--report {path}: unknown report format; the file name must end in {', '.join(REPORT_SUFFIXES)}")
+        raise ArgumentError("report", f"{path}: unknown report format; the file name must end in {', '.join(REPORT_SUFFIXES)}")
     if not path.parent.is_dir():
-        raise SamzooError(f"--report {path}: folder {path.parent} does not exist; create it first")
+        raise ArgumentError("report", f"{path}: folder {path.parent} does not exist; create it first")
     if path.is_dir():
-        raise SamzooError(f"--report {path}: is a folder; name a file in it, e.g. {path / ('report' + path.suffix)}")
+        raise ArgumentError("report", f"{path}: is a folder; name a file in it, e.g. {path / ('report' + path.suffix)}")
     return path
 
 

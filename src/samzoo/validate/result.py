@@ -16,15 +16,19 @@ CHECK_NAMES: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One check: ``status`` is passed, failed, skipped or warning; ``message`` is one line."""
+    """One check: ``status`` is passed, failed, skipped or warning; ``message`` is one line.
+
+    ``details`` lists further one-line findings (e.g. every warning of bioimageio.spec), shown in the reports.
+    """
 
     name: str
     status: Status
     message: str
     seconds: float = 0.0
+    details: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "seconds": round(self.seconds, 3)}
+        return {**asdict(self), "seconds": round(self.seconds, 3), "details": list(self.details)}
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,9 @@ class PackageReport:
     version: str | None = None
     device: str = "cpu"
     quick: bool = False
+    #: the rdf's ``type`` and ``format_version`` (None when the rdf could not be read)
+    rdf_type: str | None = None
+    format_version: str | None = None
     #: the first cover as a ``data:`` URI (for the HTML report), if the package has one
     cover: str | None = field(default=None, repr=False)
     #: one result per bioimageio.core release asked for (the core-version matrix)
@@ -90,8 +97,8 @@ class PackageReport:
         out: dict[str, Any] = {
             "source": self.source, "status": self.status, "name": self.name, "id": self.model_id,
             "version": self.version, "device": self.device, "quick": self.quick,
-            "seconds": round(self.seconds, 3), "checks": [c.to_dict() for c in self.checks],
-            "cores": [c.to_dict() for c in self.cores],
+            "seconds": round(self.seconds, 3), "type": self.rdf_type, "format_version": self.format_version,
+            "checks": [c.to_dict() for c in self.checks], "cores": [c.to_dict() for c in self.cores],
         }
         if with_cover:
             out["cover"] = self.cover
@@ -100,11 +107,19 @@ class PackageReport:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PackageReport:
         return cls(
-            source=data["source"], checks=tuple(CheckResult(**c) for c in data["checks"]),
+            source=data["source"], checks=tuple(_check_from_dict(c) for c in data["checks"]),
             seconds=data.get("seconds", 0.0), name=data.get("name"), model_id=data.get("id"),
             version=data.get("version"), device=data.get("device", "cpu"), quick=data.get("quick", False),
             cover=data.get("cover"), cores=tuple(CoreResult.from_dict(c) for c in data.get("cores") or ()),
+            rdf_type=data.get("type"), format_version=data.get("format_version"),
         )
+
+
+def _check_from_dict(data: dict[str, Any]) -> CheckResult:
+    return CheckResult(
+        name=data["name"], status=data["status"], message=data["message"], seconds=data.get("seconds", 0.0),
+        details=tuple(data.get("details") or ()),
+    )
 
 
 def one_line(text: object, limit: int = 300) -> str:

@@ -30,10 +30,18 @@ _COVER_MAX = 2 * 1024 * 1024
 class _Checks:
     """Collects check results in order; runs each check guarded and timed."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_check: Callable[[str], None] | None = None) -> None:
         self.results: dict[str, CheckResult] = {}
+        self.on_check = on_check
+
+    def announce(self, name: str) -> None:
+        """Tell the caller that check ``name`` starts (progress); a failing callback never stops the validation."""
+        if self.on_check is not None:
+            with contextlib.suppress(Exception):
+                self.on_check(name)
 
     def run(self, name: str, fn: Callable[[], CheckResult | tuple[CheckResult, ...]]) -> None:
+        self.announce(name)
         start = time.perf_counter()
         try:
             out = fn()
@@ -42,7 +50,7 @@ class _Checks:
         results = out if isinstance(out, tuple) else (out,)
         seconds = time.perf_counter() - start
         for i, r in enumerate(results):  # checks sharing one computation: its time goes to the first
-            self.results[r.name] = CheckResult(r.name, r.status, r.message, round(seconds if i == 0 else 0.0, 3))
+            self.results[r.name] = CheckResult(r.name, r.status, r.message, round(seconds if i == 0 else 0.0, 3), r.details)
 
     def skip_rest(self, reason: str) -> None:
         for name in CHECK_NAMES:
@@ -103,28 +111,44 @@ def _text(value: object) -> str | None:
 
 def validate_package(
     source: str | Path, device: str = "cpu", quick: bool = False, core_versions: Sequence[str] = (),
-    catalog: str | Path | None = None,
+    catalog: str | Path | None = None, on_check: Callable[[str], None] | None = None,
 ) -> PackageReport:
     """Validate one package (zip, folder or rdf.yaml) and return its report; never raises for a bad package.
 
-    ``device``: cpu, cuda or auto (raises :class:`~samzoo.errors.SamzooError` for cuda without a GPU).
-    ``quick`` skips the one SAM encoder pass (``sam_image_only``, ``encoder``).
-    ``core_versions``: bioimageio.core releases (``"0.10.4"``) to run the zoo's test under, each in an
-    isolated environment built from the package's environment.yaml (:mod:`.matrix`); one result per release.
-    ``catalog``: a folder of extra model specs for the ``identity`` check; samzoo's own catalog is always
-    used, the user's (``SAMZOO_CATALOG``) never, so the verdict is the same on every machine.
+    Args:
+        source: a package zip, an unpacked package folder, or its rdf.yaml.
+        device: cpu, cuda, cuda:N or auto (cuda when torch sees a GPU).
+        quick: skip the one SAM encoder pass (``sam_image_only``, ``encoder``).
+        core_versions: bioimageio.core releases (``"0.10.4"``) to run the zoo's test under, each in an
+            isolated environment built from the package's environment.yaml (:mod:`.matrix`); one result per release.
+        catalog: a folder of extra model specs for the ``identity`` check; samzoo's own catalog is always
+            used, the user's (``SAMZOO_CATALOG``) never, so the verdict is the same on every machine.
+        on_check: called with each check's name as it starts (for progress displays).
+
+    Returns:
+        A :class:`PackageReport`: ``passed``, ``status``, ``checks`` (name, status, message, seconds, details).
+
+    Raises:
+        ArgumentError: ``device`` is unknown, or cuda without a GPU. A bad package never raises: it fails checks.
+
+    Example::
+
+        report = samzoo.validate_package("model.zip", quick=True)
+        print(report.status, [c.name for c in report.checks if c.status == "failed"])
     """
     device = resolve_device(device)
     cores = check_core_versions(core_versions)
     catalog_dir = check_catalog_dir(catalog)
     with warnings.catch_warnings():
         _quiet_libraries()
-        return _validate(source, device, quick, cores, catalog_dir)
+        return _validate(source, device, quick, cores, catalog_dir, on_check)
 
 
-def _validate(source: str | Path, device: str, quick: bool, cores: tuple[str, ...], catalog_dir: Path | None) -> PackageReport:
+def _validate(source: str | Path, device: str, quick: bool, cores: tuple[str, ...], catalog_dir: Path | None,
+              on_check: Callable[[str], None] | None) -> PackageReport:
     start = time.perf_counter()
-    checks = _Checks()
+    checks = _Checks(on_check)
+    checks.announce("source")
     meta: dict = {}
     with tempfile.TemporaryDirectory(prefix="samzoo-validate-") as tmp, _temp_files_in(Path(tmp) / "tmp"):
         try:
@@ -193,6 +217,8 @@ def _validate_opened(pkg: OpenedPackage, device: str, quick: bool, checks: _Chec
     meta.update(
         name=_text(rdf.get("name")), model_id=_text(rdf.get("id")), version=_text(rdf.get("version")),
         cover=_cover_uri(rdf, pkg.root),
+        rdf_type=str(rdf["type"]) if rdf.get("type") else None,
+        format_version=str(rdf["format_version"]) if rdf.get("format_version") else None,
     )
     holder: dict = {}
 
@@ -224,6 +250,7 @@ def _run_inference(descr, rdf: dict, device: str, quick: bool, checks: _Checks) 
     from .session import ModelLoadError, ModelSession
 
     start = time.perf_counter()
+    checks.announce("inference")  # loading the model is part of it
     try:
         from bioimageio.core import enable_determinism
 
@@ -265,7 +292,7 @@ def _run_inference(descr, rdf: dict, device: str, quick: bool, checks: _Checks) 
 
 
 def _plus(result: CheckResult, seconds: float) -> CheckResult:
-    return CheckResult(result.name, result.status, result.message, round(result.seconds + seconds, 3))
+    return CheckResult(result.name, result.status, result.message, round(result.seconds + seconds, 3), result.details)
 
 
 def crashed_report(source: str, message: str, device: str = "cpu", quick: bool = False) -> PackageReport:

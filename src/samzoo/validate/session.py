@@ -34,23 +34,13 @@ class ModelLoadError(Exception):
 
 
 def resolve_device(device: str) -> str:
-    """``cpu``, ``cuda`` or ``auto`` (cuda when torch sees a GPU, else cpu) -> a torch device name.
+    """``cpu``, ``cuda``, ``cuda:N`` or ``auto`` (cuda when torch sees a GPU, else cpu) -> a torch device name.
 
-    Raises :class:`samzoo.errors.SamzooError` for ``cuda`` without a GPU, or an unknown device.
+    Raises :class:`samzoo.errors.ArgumentError` (``device``) for cuda without a GPU, or an unknown device.
     """
-    from ..errors import SamzooError
+    from ..devices import pick_device
 
-    if device not in ("cpu", "cuda", "auto") and not device.startswith("cuda:"):
-        raise SamzooError(f"--device {device!r}: choose cpu, cuda, cuda:N or auto")
-    if device == "cpu":
-        return "cpu"
-    import torch
-
-    if torch.cuda.is_available():
-        return "cuda" if device == "auto" else device
-    if device == "auto":
-        return "cpu"
-    raise SamzooError(f"--device {device}: torch sees no CUDA GPU on this machine; use --device cpu or --device auto")
+    return pick_device(device)
 
 
 def root_cause(exc: BaseException) -> BaseException:
