@@ -54,7 +54,7 @@ def child(mode: str, name: str, path: str, encoder: str) -> None:
     if mode == "load_sam":
         import segment_anything  # noqa: F401  (imported, as micro_sam.util imports it, before timing)
 
-        import samzoo.checkpoint  # noqa: F401
+        import samzoo.checkpoint
         import samzoo.models  # noqa: F401
         from samzoo.resolver import load_sam
 

@@ -97,7 +97,7 @@ def test_model_without_zoo_version_starts_at_1():
 @pytest.mark.parametrize("domain", ["light_microscopy", "electron_microscopy", "histopathology", "medical_imaging", "natural"])
 def test_domain_test_inputs(domain):
     t = test_data.load_test_inputs(domain)
-    h, w, c = t.image.shape
+    c = t.image.shape[2]
     n = len(t.object_ids)
     assert c == 3 and t.image.dtype == np.uint8 and 1 <= n <= 2
     assert t.box_prompts.shape == (1, n, 4) and t.box_prompts.dtype == np.int64
@@ -109,7 +109,7 @@ def test_domain_test_inputs(domain):
         x0, y0, x1, y1 = t.box_prompts[0, i]
         ys, xs = np.nonzero(t.labels == obj)
         assert (x0, y0, x1, y1) == (xs.min(), ys.min(), xs.max(), ys.max())
-        for (px, py), lab in zip(t.point_prompts[0, i, 1:], t.point_labels[0, i, 1:]):
+        for (px, py), lab in zip(t.point_prompts[0, i, 1:], t.point_labels[0, i, 1:], strict=True):
             assert lab == -1 or t.labels[py, px] == 0  # negatives lie on background
 
 

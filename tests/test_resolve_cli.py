@@ -122,7 +122,7 @@ def test_four_processes_download_once(registered, server, vit_t_checkpoint, vit_
     assert len(paths) == 1 and file_hash(paths.pop(), "xxh128") == vit_t_hash
     assert server.gets[registered] == 1
     assert max(starts) < server.finished[registered]  # all four asked while the one download was running
-    leftovers = [p for p in Path(os.environ["SAMZOO_CACHE_DIR"]).rglob("*.part")]
+    leftovers = list(Path(os.environ["SAMZOO_CACHE_DIR"]).rglob("*.part"))
     assert leftovers == []
 
 

@@ -18,7 +18,7 @@ image embeddings.
 from __future__ import annotations
 
 import contextlib
-from typing import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 import torch
 from torch import nn

@@ -25,7 +25,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from .atomic import write_text_atomic
 from .catalog import Catalog, dump_spec, load_catalog
@@ -59,7 +60,7 @@ class Entry:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Entry":
+    def from_dict(cls, data: dict[str, Any]) -> Entry:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         if known.get("package_stat") is not None:
             known["package_stat"] = tuple(known["package_stat"])
@@ -261,7 +262,7 @@ def _worker_context():
     import bioimageio.core  # noqa: F401
     import torch  # noqa: F401
 
-    from . import build, validate  # noqa: F401
+    from . import builder, validate  # noqa: F401
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -325,7 +326,7 @@ def build_all(
         if on_event:
             on_event("done", entry)
 
-    for e in list(entries):
+    for e in entries:
         if on_event:
             on_event("done", e)
     pending = []

@@ -6,7 +6,7 @@ Shared by the resolver (weights through a package's rdf) and the validator (any 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 RDF_NAMES = ("rdf.yaml", "bioimageio.yaml")
 _SUFFIX = ".bioimageio.yaml"

@@ -13,9 +13,8 @@ def choosing_rules(catalog: Catalog) -> list[str]:
     lines = []
     for domain, category in CATEGORIES.items():
         specs = sorted((s for s in catalog.current(domain) if s.recommend), key=lambda s: (_ROLE_ORDER[s.recommend.role], s.model_type))
-        for s in specs:
-            lines.append(f"- **{category}**, {s.recommend.role}: `{s.model_type}`"
-                         + (f" ({s.emoji} {s.nickname})" if s.nickname else "") + f". {s.recommend.reason}")
+        lines.extend(f"- **{category}**, {s.recommend.role}: `{s.model_type}`"
+                     + (f" ({s.emoji} {s.nickname})" if s.nickname else "") + f". {s.recommend.reason}" for s in specs)
     lines.append("- `vit_h` models are not recommended: no advantage seen, significantly more resources.")
     return lines
 

@@ -139,7 +139,8 @@ def check_labels(labels: np.ndarray, image: np.ndarray) -> np.ndarray:
     """A 2D integer label image of the image's size with at least one object."""
     labels = np.asarray(labels)
     if labels.ndim == 3 and labels.shape[-1] in (3, 4) and labels.shape[:2] == image.shape[:2]:
-        if all(np.array_equal(labels[..., 0], labels[..., c]) for c in range(1, labels.shape[-1] if labels.shape[-1] == 3 else 3)):
+        colour = range(1, 3)  # an RGB(A) rendering of a label image: all colour channels equal
+        if all(np.array_equal(labels[..., 0], labels[..., c]) for c in colour):
             labels = labels[..., 0]
     if labels.ndim != 2:
         raise ArgumentError("labels", f"the label image has shape {labels.shape}; pass a 2D label image (H x W, 0 = background)")
@@ -161,7 +162,7 @@ def largest_objects(labels: np.ndarray, n: int = MAX_OBJECTS) -> tuple[int, ...]
     """Ids of the ``n`` largest objects, preferring objects that do not touch the border."""
     ids, counts = np.unique(labels[labels > 0], return_counts=True)
     border = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])).tolist())
-    order = sorted(zip(ids.tolist(), counts.tolist()), key=lambda ic: (ic[0] in border, -ic[1], ic[0]))
+    order = sorted(zip(ids.tolist(), counts.tolist(), strict=True), key=lambda ic: (ic[0] in border, -ic[1], ic[0]))
     return tuple(int(i) for i, _ in order[:n])
 
 

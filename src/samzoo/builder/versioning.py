@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 from ..catalog import ModelRef, Version
 from ..catalog.versions import newest, next_version, version_key

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import zipfile
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 _CHUNK = 16 * 1024 * 1024

@@ -40,7 +40,7 @@ class PackageWeights:
 
 
 def is_package(path: Path) -> bool:
-    return path.is_dir() and rdf_in_folder(path) is not None or (path.is_file() and zipfile.is_zipfile(path) and path.suffix == ".zip")
+    return (path.is_dir() and rdf_in_folder(path) is not None) or (path.is_file() and zipfile.is_zipfile(path) and path.suffix == ".zip")
 
 
 def _rdf_text(path: Path) -> str:

@@ -19,6 +19,12 @@ from .runner import validate_many, validate_package
 from .source import expand_sources
 
 __all__ = [
-    "CHECK_NAMES", "CheckResult", "CoreResult", "PackageReport", "Status",
-    "validate_package", "validate_many", "expand_sources",
+    "CHECK_NAMES",
+    "CheckResult",
+    "CoreResult",
+    "PackageReport",
+    "Status",
+    "expand_sources",
+    "validate_many",
+    "validate_package",
 ]

@@ -8,7 +8,8 @@ would do on local files (presence, sha256) are done here instead.
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import yaml
 

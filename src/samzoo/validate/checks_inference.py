@@ -71,7 +71,7 @@ def _compare(session: ModelSession) -> tuple[list[str], list[str], int]:
             problems.append(f"output {m!r} has shape {dict(actual.tagged_shape)}, the test output {dict(exp.tagged_shape)}")
             continue
         rtol, atol, ppm_tol = tolerance(descr, session.weight_format, str(m))
-        ppm, msg, error = evaluate_mismatched_elements(actual, exp, rtol, atol, str(m))
+        ppm, _msg, error = evaluate_mismatched_elements(actual, exp, rtol, atol, str(m))
         if error is not None:
             problems.append(one_line(error, 160))
         elif ppm > ppm_tol:
@@ -147,7 +147,7 @@ def check_size_probes(session: ModelSession) -> CheckResult:
         return CheckResult("size_probes", "failed", f"cannot read the test inputs: {one_line(e, 200)}")
     tested, runs = set(), 0
     for batch, n in product(sorted(batches), ns):
-        in_sizes, out_sizes = descr.get_axis_sizes({p: n for p in param}, batch_size=batch)
+        in_sizes, out_sizes = descr.get_axis_sizes(dict.fromkeys(param, n), batch_size=batch)
         key = tuple(sorted((str(k), v) for k, v in in_sizes.items()))
         if key in tested:
             continue

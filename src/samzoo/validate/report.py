@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..atomic import write_text_atomic
 from ..errors import SamzooError

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import contextlib
+from typing import Any
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -81,7 +83,5 @@ class ModelSession:
         return {str(k): v.data.to_numpy() for k, v in result.members.items()}
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):
             self.pipeline.unload()
-        except Exception:
-            pass
