@@ -234,7 +234,11 @@ def test_architecture_file_imports_only_torch_and_sam():
 
 def test_tolerances_follow_bioimageio_limits():
     tol = {t["output_ids"][0]: t for t in rdf.reproducibility_tolerance(0.005)}
-    assert tol["embeddings"]["absolute_tolerance"] == 0 and tol["embeddings"]["mismatched_elements_per_million"] == 0
+    # embeddings: computed by the validator's encoder check on another machine, so not exact, but tight
+    assert tol["embeddings"]["relative_tolerance"] <= 1e-3 and tol["embeddings"]["mismatched_elements_per_million"] <= 100
+    assert 0 < tol["embeddings"]["absolute_tolerance"] <= 1e-4
+    small = {t["output_ids"][0]: t for t in rdf.reproducibility_tolerance(0.005, embeddings_max=0.002)}
+    assert small["embeddings"]["absolute_tolerance"] <= 0.01 * 0.002  # capped at 1% of the largest value
     assert 0 < tol["scores"]["absolute_tolerance"] <= 0.01 * 0.005
     assert rdf.reproducibility_tolerance(-0.2)[1]["absolute_tolerance"] == 0.0
     assert tol["masks"]["mismatched_elements_per_million"] <= 5000

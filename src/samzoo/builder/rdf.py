@@ -231,8 +231,7 @@ def dump_rdf(rdf: Mapping[str, Any]) -> str:
 def environment_yaml(encoder: str) -> str:
     """The conda environment the architecture file needs: torch and segment_anything, or mobile_sam for vit_t."""
     if encoder == "vit_t":
-        # the architecture file imports segment_anything too (for the other encoders): the file is the unit
-        deps = "  - python>=3.10\n  - pytorch>=2.1\n  - timm>=0.9\n  - pip\n  - pip:\n    - mobilesam-mirror>=1.0\n    - segment-anything>=1.0\n"
+        deps = "  - python>=3.10\n  - pytorch>=2.1\n  - timm>=0.9\n  - pip\n  - pip:\n    - mobilesam-mirror>=1.0\n"
     else:
         deps = "  - python>=3.10\n  - pytorch>=2.1\n  - pip\n  - pip:\n    - segment-anything>=1.0\n"
     return f"name: samzoo-sam-{encoder.replace('_', '-')}\nchannels:\n  - conda-forge\ndependencies:\n{deps}"
