@@ -99,7 +99,7 @@ def main(out_dir: str = "demo_output") -> int:
         with _stage(timings, f"register {DEMO_NAME} in a temporary user catalog, served by {mirror.base_url}"):
             spec_path = add_model(
                 DEMO_NAME, encoder="vit_t", weights=f"{mirror.base_url}/{checkpoint.name}", hash=file_hash(checkpoint, "sha256"),
-                domain="light_microscopy",
+                domain="light_microscopy", authors=["samzoo make demo"],
                 description="DEMO ONLY: random-initialised MobileSAM weights made by `make demo`; never publish this model.",
             )
 

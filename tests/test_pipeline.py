@@ -34,7 +34,7 @@ def _register(checkpoints: Path, server: FileServer, user_catalog: Path) -> None
         path = checkpoints / f"{name}.pt"
         url = server.add(f"/weights/{name}.pt", path)
         add_model(name, encoder="vit_t", weights=url, hash=file_hash(path, "sha256"), domain="light_microscopy",
-                  description=f"Test model {name} (random weights).", directory=user_catalog)
+                  description=f"Test model {name} (random weights).", authors=["samzoo test suite"], directory=user_catalog)
 
 
 @pytest.mark.slow

@@ -62,15 +62,15 @@ def socket_guard(tmp_path) -> tuple[dict, Path]:
 def test_offline_opens_no_socket(registered, server, socket_guard):
     env, log = socket_guard
     out = run_cli("fetch", NAME, "--offline", env=env)
-    assert out.returncode == 2
+    assert out.returncode == 1
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "offline" in lines[0] and f"samzoo cache import FILE --as {NAME}@v1" in lines[0]
     out = run_cli("fetch", NAME, env={**env, "SAMZOO_OFFLINE": "1"})
-    assert out.returncode == 2 and "offline" in out.stderr
+    assert out.returncode == 1 and "offline" in out.stderr
     assert not log.exists() and server.requests == []
     # control: the guard does see a connection when samzoo is allowed online
     out = run_cli("fetch", NAME, env=env)
-    assert out.returncode == 2 and "cannot connect" in out.stderr
+    assert out.returncode == 1 and "cannot connect" in out.stderr
     assert "127.0.0.1" in log.read_text() and server.requests == []
 
 
@@ -78,7 +78,7 @@ def test_hand_imported_file_works_offline(registered, server, vit_t_checkpoint, 
     wrong = tmp_path / "wrong.pt"
     wrong.write_bytes(vit_t_checkpoint.read_bytes()[:-10])
     out = run_cli("cache", "import", str(wrong), "--as", NAME)
-    assert out.returncode == 2 and "nothing was imported" in out.stderr and vit_t_hash in out.stderr
+    assert out.returncode == 1 and "nothing was imported" in out.stderr and vit_t_hash in out.stderr
     out = run_cli("cache", "import", str(vit_t_checkpoint), "--as", NAME)
     assert out.returncode == 0, out.stderr
     assert f"{NAME}@v1 encoder" in out.stdout
