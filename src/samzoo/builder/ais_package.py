@@ -162,7 +162,7 @@ def ais_rdf(b, staging: Path) -> dict[str, Any]:
 
 def ais_documentation(b, n_objects: int) -> str:
     """documentation.md of an AIS package."""
-    from .docs import choosing_rules
+    from .docs import model_rules
 
     spec, version = b.spec, b.decision.version
     zoo = f" ({spec.emoji} `{spec.nickname}/{version}` on the BioImage.IO Model Zoo)" if spec.nickname else ""
@@ -179,7 +179,7 @@ For prompt-based segmentation use the interactive package of the same model.
 
 ## How to choose a model
 
-{chr(10).join(choosing_rules(b.catalog))}
+{chr(10).join(model_rules(spec, b.catalog))}
 
 ## Inputs and outputs
 
