@@ -9,7 +9,7 @@ import pytest
 
 from samzoo.catalog import CATEGORIES, DOMAINS, ENCODERS, builtin_spec_dir, load_catalog, load_spec_file
 from samzoo.errors import SpecError, UnknownModelError
-from samzoo.recommend import recommend, targets
+from samzoo.choosing import recommend, targets
 
 SPEC_FILES = sorted(p for p in builtin_spec_dir().glob("*.yaml") if not p.name.startswith("_"))
 CATALOG = load_catalog(include_user=False)

@@ -17,7 +17,7 @@ from samzoo.catalog.versions import newest, next_version, version_key
 from samzoo.catalog.writer import add_model
 from samzoo.errors import ArgumentError, SpecError
 from samzoo.hashing import file_hash
-from samzoo.recommend import recommend
+from samzoo.choosing import recommend
 from samzoo.validate.identity import check_identity
 
 

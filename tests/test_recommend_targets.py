@@ -9,7 +9,7 @@ import pytest
 import samzoo
 from conftest import run_cli
 from samzoo.errors import ArgumentError
-from samzoo.recommend import target_words
+from samzoo.choosing import target_words
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,7 @@ __version__ = _version()
 
 _LAZY = {
     "resolve": ("samzoo.resolver", "resolve"),
-    "recommend": ("samzoo.recommend", None),  # the module is callable: samzoo.recommend(domain, target)
+    "recommend": ("samzoo.choosing", "recommend"),
     "load_sam": ("samzoo.resolver", "load_sam"),
     "load_predictor": ("samzoo.resolver", "load_predictor"),
     "load_decoder": ("samzoo.resolver", "load_decoder"),

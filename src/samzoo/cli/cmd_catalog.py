@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..catalog import DOMAINS, load_catalog
-from ..recommend import recommend
+from ..choosing import recommend
 from ._output import print_json, table
 from ._present import model_summary
 

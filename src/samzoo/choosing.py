@@ -1,7 +1,6 @@
 """Which model to use: the seed page's "Choosing a Model" rules, read from each spec's ``recommend`` block.
 
-``samzoo.recommend("light_microscopy", "nuclei")`` -> :class:`Choice` (this module is callable, so the
-top-level name works whether it is bound to the module or to :func:`recommend`).
+``samzoo.recommend("light_microscopy", "nuclei")`` -> :class:`Choice` (:func:`recommend` of this module).
 
 Targets match by meaning, not by spelling: case, plurals (``nucleus`` / ``nuclei``, ``mitochondrion`` /
 ``mitochondria``, ``cell`` / ``cells``) and extra words (``"cell nuclei"``) are understood. A target no
@@ -12,8 +11,6 @@ says so (``fallback=True``, with the targets the domain's models are made for).
 from __future__ import annotations
 
 import re
-import sys
-import types
 from dataclasses import dataclass
 
 from .catalog import DOMAINS, Catalog, ModelSpec, load_catalog
@@ -137,10 +134,3 @@ def _choose(catalog: Catalog, domain: str, target: str | None, wanted: str) -> C
     others = tuple(s.model_type for s in candidates if s is not chosen)
     return Choice(chosen.model_type, reason, others, fallback, known)
 
-
-class _CallableModule(types.ModuleType):
-    def __call__(self, *args, **kwargs) -> Choice:
-        return recommend(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
