@@ -29,7 +29,7 @@ def test_single_build_validates_and_writes_the_step_summary(tmp_path, vit_t_chec
     proc = run_cli("build", "vit_t_lm", "--checkpoint", str(vit_t_checkpoint), "-o", str(out), "--validate",
                    "--device", "cpu", env={"GITHUB_STEP_SUMMARY": str(summary)})
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "validation: PASSED" in proc.stdout and "sam_two_images" in proc.stdout
+    assert "validation: PASSED" in proc.stdout and "encoder" in proc.stdout
     assert summary.read_text().startswith("## samzoo validate: 1 passed, 0 failed")
 
 
