@@ -108,11 +108,12 @@ def env_key(requirements: Sequence[str], python: str, options: Sequence[str]) ->
 
 
 def _last_words(text: str) -> str:
-    """The installer's error in one line: its first ``error:`` line and its last cause."""
+    """The installer's error in one line: its first ``error:`` line, its first cause (the one naming the packages) and its last."""
     lines = [" ".join(ln.split()) for ln in text.splitlines() if ln.strip()]
     first = next((ln for ln in lines if ln.lower().startswith(("error", "×"))), None)
-    causes = [ln for ln in lines if any(w in ln.lower() for w in ("fatal:", "cause:", "not found", "because", "no solution", "unsatisfiable"))]
-    picked = [p for p in dict.fromkeys([first, *(causes[-1:])]) if p] or lines[-2:] or ["no output"]
+    causes = [ln for ln in lines if ln != first
+              and any(w in ln.lower() for w in ("fatal:", "cause:", "not found", "because", "no solution", "unsatisfiable"))]
+    picked = [p for p in dict.fromkeys([first, *causes[:1], *causes[-1:]]) if p] or lines[-2:] or ["no output"]
     return " / ".join(picked)[:300]
 
 
