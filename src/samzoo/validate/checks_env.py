@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .environment_file import EnvironmentFileError, environment_path, read_environment
+from .environment_file import EnvironmentFileError, environment_path, read_environment, weights_entry
 from .result import CheckResult, one_line
 
 #: module -> the PyPI distributions that provide it (where the names differ)
@@ -41,7 +41,7 @@ _URL_NAME = re.compile(r"/([A-Za-z0-9_.\-]+?)(?:\.git)?(?:@[^/#]*)?(?:#.*)?$")
 
 def architecture_path(rdf: dict[str, Any], root: Path) -> Path | None:
     """The local architecture file of the pytorch_state_dict weights, if any."""
-    entry = (rdf.get("weights") or {}).get("pytorch_state_dict")
+    entry = weights_entry(rdf, "pytorch_state_dict")
     arch = entry.get("architecture") if isinstance(entry, dict) else None
     source = arch.get("source") if isinstance(arch, dict) else None
     if not isinstance(source, str) or "://" in source or ".." in Path(source).parts:

@@ -92,7 +92,8 @@ def _plain_paths(rdf: dict[str, Any]) -> Iterator[tuple[str, str, None]]:
     """Files named by a plain path, as formats before 0.5.12 write ``documentation`` and ``covers``."""
     if isinstance(rdf.get("documentation"), str):
         yield "documentation", rdf["documentation"], None
-    for i, c in enumerate(rdf.get("covers") or []):
+    covers = rdf.get("covers")
+    for i, c in enumerate(covers if isinstance(covers, list) else []):
         if isinstance(c, str):
             yield f"covers.{i}", c, None
 

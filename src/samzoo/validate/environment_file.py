@@ -129,10 +129,17 @@ def read_environment(path: Path) -> EnvRequirements:
     return parse_environment(data)
 
 
+def weights_entry(rdf: dict[str, Any], weight_format: str) -> dict[str, Any] | None:
+    """The rdf's ``weights.<weight_format>`` entry when it is a mapping (a package is untrusted: any type may be there)."""
+    weights = rdf.get("weights")
+    entry = weights.get(weight_format) if isinstance(weights, dict) else None
+    return entry if isinstance(entry, dict) else None
+
+
 def environment_path(rdf: dict[str, Any], root: Path, weight_format: str = "pytorch_state_dict") -> Path | None:
     """The local environment file a weights entry names (``dependencies``), if any."""
-    entry = (rdf.get("weights") or {}).get(weight_format)
-    if not isinstance(entry, dict):
+    entry = weights_entry(rdf, weight_format)
+    if entry is None:
         return None
     deps = entry.get("dependencies")
     source = deps.get("source") if isinstance(deps, dict) else deps

@@ -16,7 +16,7 @@ from .checks_env import check_environment
 from .checks_ais import ais_output, check_ais, check_partner_gates
 from .checks_format import check_files, check_format, read_rdf
 from .core_releases import check_core_versions
-from .environment_file import EnvRequirements
+from .environment_file import EnvRequirements, weights_entry
 from .checks_zoo import check_zoo
 from .identity import check_identity
 from .result import CHECK_NAMES, CheckResult, CoreResult, PackageReport, one_line
@@ -201,7 +201,7 @@ def _default_env(rdf: dict) -> EnvRequirements:
     """No environment file: what bioimageio.spec's ``get_conda_env`` recommends for pytorch weights (its torch)."""
     from .environment_file import EnvRequirements
 
-    entry = (rdf.get("weights") or {}).get("pytorch_state_dict") or (rdf.get("weights") or {}).get("torchscript") or {}
+    entry = weights_entry(rdf, "pytorch_state_dict") or weights_entry(rdf, "torchscript") or {}
     version = entry.get("pytorch_version") if isinstance(entry, dict) else None
     return EnvRequirements((f"torch=={version}" if version else "torch",), "", ())
 
