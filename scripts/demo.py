@@ -108,7 +108,7 @@ def main(out_dir: str = "demo_output") -> int:
                                    cover_caption="DEMO: random weights - these masks mean nothing")
 
         with _stage(timings, "validate the package (format, zoo, bioimageio.core inference, SAM checks)"):
-            report = validate_package(result.path, device="cpu")
+            report = validate_package(result.path, device="cpu", catalog=out / "catalog")  # validation is hermetic: name the catalog
             reports = [write_report([report], out / f"validation.{ext}") for ext in ("html", "json", "md")]
 
         with _stage(timings, f"load {DEMO_NAME} back by name through the resolver (download, hash check, cache)"):

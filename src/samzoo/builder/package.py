@@ -317,6 +317,8 @@ def _output_path(b: BuildContext, output: str | Path | None) -> Path:
     if output is not None:
         out_path = Path(output) / out_path if is_folder_output(output) else Path(output)
     out_path = out_path.absolute()
+    if out_path.is_dir():
+        raise ArgumentError("output", f"{out_path} is a folder; name the package file, or a folder without one of that name")
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
