@@ -26,9 +26,10 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from .atomic import write_text_atomic
+from .builder.formats import parse_weight_formats
 from .catalog import Catalog, dump_spec, load_catalog
 from .collection import INDEX_NAME, INDEX_TYPE, read_collection
 from .errors import SamzooError
@@ -80,6 +81,7 @@ class Task:
     validate: bool
     device: str
     previous: dict[str, Any] | None
+    weight_formats: tuple[str, ...] = ("pytorch_state_dict",)
 
 
 def _stat_key(path: str | None) -> list[Any] | None:
@@ -146,7 +148,9 @@ def _inputs(task: Task, catalog: Catalog) -> Task:
 
 
 def _task_fingerprint(task: Task, catalog: Catalog) -> str:
-    return fingerprint(dump_spec(catalog.models[task.model_type]), task.checkpoint, task.decoder, task.validate, task.device)
+    formats = () if task.weight_formats == ("pytorch_state_dict",) else task.weight_formats  # older indexes stay valid
+    return fingerprint(dump_spec(catalog.models[task.model_type]), task.checkpoint, task.decoder, task.validate, task.device,
+                       *formats)
 
 
 def _run_task(task: Task, start: float) -> Entry:
@@ -161,7 +165,8 @@ def _run_task(task: Task, start: float) -> Entry:
 
     from .builder import build_package
 
-    result = build_package(task.model_type, task.checkpoint, decoder=task.decoder, catalog=catalog, output=out_dir)
+    result = build_package(task.model_type, task.checkpoint, decoder=task.decoder, catalog=catalog, output=out_dir,
+                           weight_formats=task.weight_formats)
     final = result.path
     validation, status, message = None, "built", f"built {result.version}, {result.mode} ({result.size / 1e6:.1f} MB)"
     if task.validate:
@@ -255,7 +260,8 @@ def select_models(catalog: Catalog, models: list[str] | None) -> list[str]:
 
 
 def _make_tasks(selected: list[str], out: Path, checkpoints: str | Path | None, from_catalog: bool,
-                validate: bool, device: str, previous: dict[str, dict[str, Any]]) -> tuple[list[Task], list[Entry]]:
+                validate: bool, device: str, previous: dict[str, dict[str, Any]],
+                weight_formats: tuple[str, ...] = ("pytorch_state_dict",)) -> tuple[list[Task], list[Entry]]:
     """One task per selected model, and an ``error`` entry for each model without a checkpoint."""
     tasks: list[Task] = []
     missing: list[Entry] = []
@@ -268,7 +274,8 @@ def _make_tasks(selected: list[str], out: Path, checkpoints: str | Path | None, 
                 missing.append(Entry(model_type, status="error", message=str(e)))
                 continue
             checkpoint, decoder = str(enc.absolute()), (str(dec.absolute()) if dec else None)
-        tasks.append(Task(model_type, str(out.absolute()), checkpoint, decoder, from_catalog, validate, device, previous.get(model_type)))
+        tasks.append(Task(model_type, str(out.absolute()), checkpoint, decoder, from_catalog, validate, device,
+                          previous.get(model_type), weight_formats))
     return tasks, missing
 
 
@@ -291,6 +298,7 @@ def build_all(
     on_event: Callable[[str, Entry | str], None] | None = None,
     scheduler: str | None = None,
     resources: Mapping[str, float] | None = None,
+    weight_formats: str | Sequence[str] | None = None,
 ) -> list[Entry]:
     """Build every selected model into ``out_dir``; returns one :class:`Entry` per model.
 
@@ -299,16 +307,18 @@ def build_all(
     Dask cluster at ``scheduler`` (whose workers must see ``out_dir`` and the checkpoints at the
     same paths), with ``resources`` per model (e.g. ``{"GPU": 1}``): see :mod:`samzoo.jobs`.
     ``on_event("start", model_type)`` and ``on_event("done", entry)`` report progress.
+    ``weight_formats``: as for :func:`samzoo.build_package`, for every model.
     """
     if (checkpoints is None) == (not from_catalog):
         raise SamzooError("give exactly one weight source: --checkpoints DIR or --from-catalog")
     placement = Placement.of(jobs, scheduler, resources)
+    formats = parse_weight_formats(weight_formats)
     catalog = load_catalog()
     selected = select_models(catalog, models)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     previous = read_index(out)
-    tasks, entries = _make_tasks(selected, out, checkpoints, from_catalog, validate, device, previous)
+    tasks, entries = _make_tasks(selected, out, checkpoints, from_catalog, validate, device, previous, formats)
     others = [Entry.from_dict(p) for m, p in previous.items() if m not in selected]  # kept in the index
 
     def done(entry: Entry) -> None:

@@ -48,8 +48,20 @@ def resized_shape(height: int, width: int, long_side: int = IMAGE_SIZE) -> Tuple
     return int(height * scale + 0.5), int(width * scale + 0.5)
 
 
+def preprocess(image: torch.Tensor, pixel_mean: torch.Tensor, pixel_std: torch.Tensor, size: int = IMAGE_SIZE) -> torch.Tensor:
+    """A 1 x 3 x H x W image (0..255) as SAM's encoder input: resized (longest side 1024), normalised, padded."""
+    new_h, new_w = resized_shape(image.shape[-2], image.shape[-1], size)
+    x = F.interpolate(image.float(), [new_h, new_w], mode="bilinear", align_corners=False, antialias=True)
+    x = (x - pixel_mean) / pixel_std
+    return F.pad(x, [0, size - new_w, 0, size - new_h])
+
+
 class SamAdaptor(nn.Module):
-    """SAM predictor for one image per call (no state kept between calls)."""
+    """SAM predictor for one image per call (no state kept between calls).
+
+    Its code is TorchScript-compatible: samzoo scripts it over traced SAM parts for the
+    ``torchscript`` weights of a package (``samzoo build --weight-format torchscript``).
+    """
 
     def __init__(self, model_type: str, sam: Optional[nn.Module] = None) -> None:
         super().__init__()
@@ -65,13 +77,7 @@ class SamAdaptor(nn.Module):
 
     def encode(self, image: torch.Tensor) -> torch.Tensor:
         """Image embeddings (1 x 256 x 64 x 64) of a 1 x 3 x H x W image with values 0..255."""
-        h, w = image.shape[-2:]
-        new_h, new_w = resized_shape(h, w)
-        x = image.float()
-        x = F.interpolate(x, (new_h, new_w), mode="bilinear", align_corners=False, antialias=True)
-        x = (x - self.sam.pixel_mean) / self.sam.pixel_std
-        x = F.pad(x, (0, IMAGE_SIZE - new_w, 0, IMAGE_SIZE - new_h))
-        return self.sam.image_encoder(x)
+        return self.sam.image_encoder(preprocess(image, self.sam.pixel_mean, self.sam.pixel_std))
 
     def decode(
         self,
@@ -86,16 +92,18 @@ class SamAdaptor(nn.Module):
         h, w = image_size
         new_h, new_w = resized_shape(h, w)
         scale = torch.tensor([new_w / w, new_h / h], dtype=torch.float32, device=embeddings.device)
-        points = None
+        points: Optional[Tuple[torch.Tensor, torch.Tensor]] = None
         if point_prompts is not None:
             if point_labels is None:
                 raise ValueError("point_prompts need point_labels (1 = foreground, 0 = background)")
             coords = point_prompts[0].to(torch.float32) * scale
             points = (coords, point_labels[0].to(torch.int64))
-        boxes = None
+        boxes: Optional[torch.Tensor] = None
         if box_prompts is not None:
             boxes = (box_prompts[0].to(torch.float32).reshape(-1, 2, 2) * scale).reshape(-1, 4)
-        masks_in = None if mask_prompts is None else mask_prompts[0].to(torch.float32)
+        masks_in: Optional[torch.Tensor] = None
+        if mask_prompts is not None:
+            masks_in = mask_prompts[0].to(torch.float32)
         sparse, dense = self.sam.prompt_encoder(points=points, boxes=boxes, masks=masks_in)
         low_res, iou = self.sam.mask_decoder(
             image_embeddings=embeddings,
@@ -104,12 +112,12 @@ class SamAdaptor(nn.Module):
             dense_prompt_embeddings=dense,
             multimask_output=False,
         )
-        logits = F.interpolate(low_res, (IMAGE_SIZE, IMAGE_SIZE), mode="bilinear", align_corners=False)
-        logits = F.interpolate(logits[..., :new_h, :new_w], (h, w), mode="bilinear", align_corners=False)
+        size = resized_shape(1, 1)[0]  # the padded input side (1024); TorchScript reads no module globals
+        logits = F.interpolate(low_res, [size, size], mode="bilinear", align_corners=False)
+        logits = F.interpolate(logits[..., :new_h, :new_w], [h, w], mode="bilinear", align_corners=False)
         masks = (logits > self.sam.mask_threshold).to(torch.uint8)
         return masks[None], iou[None]
 
-    @torch.no_grad()
     def forward(
         self,
         image: torch.Tensor,
@@ -119,12 +127,13 @@ class SamAdaptor(nn.Module):
         mask_prompts: Optional[torch.Tensor] = None,
         embeddings: Optional[torch.Tensor] = None,
     ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        if image.ndim != 4 or image.shape[0] != 1 or image.shape[1] != 3:
-            raise ValueError(f"image must be 1 x 3 x H x W (one RGB image), got {tuple(image.shape)}")
-        if embeddings is None:
-            embeddings = self.encode(image)
-        embeddings = embeddings.to(torch.float32)
-        masks, scores = self.decode(
-            embeddings, tuple(image.shape[-2:]), box_prompts, point_prompts, point_labels, mask_prompts
-        )
-        return masks, scores, embeddings
+        with torch.no_grad():
+            if image.dim() != 4 or image.shape[0] != 1 or image.shape[1] != 3:
+                raise ValueError("image must be 1 x 3 x H x W (one RGB image), got shape " + str(image.shape))
+            if embeddings is None:
+                embeddings = self.encode(image)
+            embeddings = embeddings.to(torch.float32)
+            masks, scores = self.decode(
+                embeddings, (image.shape[-2], image.shape[-1]), box_prompts, point_prompts, point_labels, mask_prompts
+            )
+            return masks, scores, embeddings

@@ -4,7 +4,8 @@
 (the stages), ``lowmem`` (memory-lean encoder pass), ``determinism`` (test
 outputs independent of the thread count), ``test_data`` (test image, labels,
 prompts), ``cover``, ``docs``, ``rdf`` (rdf.yaml), ``versioning``,
-``zipwrite``. The architecture file shipped in every package lives in
+``zipwrite``, ``formats`` (TorchScript weights and the ONNX prompt decoder, made by
+``export_worker`` in a fresh process with ``torchscript``, and cross-checked). The architecture file shipped in every package lives in
 ``samzoo.architectures``. Nothing here runs at import time.
 """
 

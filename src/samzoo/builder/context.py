@@ -70,8 +70,11 @@ class BuildContext:
     # read_checkpoint
     state_dict: dict | None = None
     decoder_state: dict | None = None
-    # decide_mode: "interactive" (prompts) or "automatic" (AIS), its parameters and decoder variant
+    weight_formats: tuple[str, ...] = ("pytorch_state_dict",)
+    # decide_mode: "interactive" (prompts) or "automatic" (AIS), its parameters and decoder variant; the exports
     mode: str = "interactive"
+    format_plan: Any = None  # formats.FormatPlan
+    extra_files: list[str] = field(default_factory=list)  # exports that passed their cross-check
     ais_params: dict = field(default_factory=dict)
     transposed: bool = False
     plain_checkpoint: bool = False  # the checkpoint file is a plain state dict (shipped as is in a rebuild)

@@ -60,8 +60,8 @@ _TENSOR_TABLE = """| tensor | axes | dtype | meaning |
 
 
 def documentation(spec: ModelSpec, catalog: Catalog, version: str, test_source: str, n_objects: int,
-                  has_decoder: bool) -> str:
-    """The Markdown text of ``documentation.md``."""
+                  has_decoder: bool, extra_files: tuple[str, ...] = ()) -> str:
+    """The Markdown text of ``documentation.md`` (``extra_files``: the TorchScript weights and ONNX decoder, if any)."""
     zoo = f" ({spec.emoji} `{spec.nickname}/{version}` on the BioImage.IO Model Zoo)" if spec.nickname else ""
     decoder = (
         f"\nThe package also holds the instance-segmentation decoder (`{spec.encoder}_decoder.pt`, an attachment) "
@@ -82,7 +82,7 @@ Segment Anything (SAM) segments objects from prompts: boxes, points or a rough m
 
 {_usage(spec, version)}
 
-## How to choose a model ({spec.category.lower()})
+{_formats_section(spec.encoder, extra_files)}## How to choose a model ({spec.category.lower()})
 
 {chr(10).join(model_rules(spec, catalog))}
 
@@ -111,3 +111,38 @@ This model is a segmentation aid: check its masks, especially on data unlike its
 
 {cites}
 """
+
+
+def _formats_section(encoder: str, extra_files: tuple[str, ...]) -> str:
+    """``## Weight formats``: the TorchScript weights and the ONNX prompt decoder (names, inputs, outputs), if shipped."""
+    from .formats import onnx_decoder_file, torchscript_file
+
+    if not extra_files:
+        return ""
+    parts = ["## Weight formats\n", f"- `pytorch_state_dict`: `{encoder}.pt` with the architecture `sam_adaptor.py`."]
+    if torchscript_file(encoder) in extra_files:
+        parts.append(
+            f"- `torchscript`: `{torchscript_file(encoder)}`, the same model (inputs, outputs, optional prompts) for tools "
+            "that run TorchScript (`torch.jit.load`); it is `sam_adaptor.py` scripted over SAM's traced encoder and decoder."
+        )
+    if onnx_decoder_file(encoder) in extra_files:
+        parts.append(f"""- ONNX prompt decoder (an attachment, not a weights entry: its inputs differ): `{onnx_decoder_file(encoder)}`,
+  SAM's prompt encoder and mask decoder in the layout of segment-anything's `export_onnx_model.py`
+  (opset 17, single mask), for annotators that compute the embeddings once (the `embeddings`
+  output) and run the decoder per click. One object per call:
+
+  | input | shape, dtype | meaning |
+  |---|---|---|
+  | `image_embeddings` | 1 x 256 x 64 x 64 float32 | the image embeddings |
+  | `point_coords` | 1 x N x 2 float32 | points x, y in the resized frame (pixels x 1024 / longest image side); a box is two points |
+  | `point_labels` | 1 x N float32 | 1 foreground, 0 background, 2 box top-left, 3 box bottom-right, -1 padding (add a point (0, 0) with -1 when there is no box) |
+  | `mask_input` | 1 x 1 x 256 x 256 float32 | mask logits of a previous prediction (zeros when none) |
+  | `has_mask_input` | 1 float32 | 1 when `mask_input` is given, else 0 |
+  | `orig_im_size` | 2 float32 | image height, width |
+
+  Outputs: `masks` (1 x 1 x H x W logits; the mask is `masks > 0`), `iou_predictions` (1 x 1),
+  `low_res_masks` (1 x 1 x 256 x 256 logits, the next call's `mask_input`). With more than two points
+  (a box counts as two) it returns SAM's single-mask output, as this package does; with fewer, the
+  best-scoring of SAM's three multimask outputs, as segment-anything's ONNX model does.""")
+    parts.append("\nEach format's outputs on the test inputs matched the state dict's within the tolerances below when the package was built.\n\n")
+    return "\n".join(parts)

@@ -14,7 +14,7 @@ import os
 import shutil
 import threading
 from pathlib import Path
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,7 @@ from ..checkpoint import (
 from ..errors import ArgumentError, RunTimeFailure, SamzooError
 from ..hashing import file_digest
 from . import ais_package
+from . import formats as formats_mod
 from . import rdf as rdf_mod
 from .context import BuildContext, BuildResult, Timer, save_weights, torch_version
 from .cover import cover_png
@@ -71,6 +72,7 @@ def build_package(
     ais_params: Mapping[str, Any] | None = None,
     on_stage: Callable[[str], None] | None = None,
     cover_caption: str | None = None,
+    weight_formats: str | Sequence[str] | None = None,
 ) -> BuildResult:
     """Build the BioImage.IO package of catalog model ``name`` from the SAM weights in ``checkpoint``.
 
@@ -92,6 +94,9 @@ def build_package(
             ``checkpoint``'s ``decoder_state`` or ``decoder``) or ``"interactive"`` (prompts); default
             automatic when there is a decoder.
         ais_params: overrides of the automatic mode's post-processing defaults.
+        weight_formats: the weight formats to ship (``"pytorch_state_dict,torchscript,onnx"`` or a sequence);
+            the state dict always. Each extra format is cross-checked on the test inputs before it is added;
+            a format the package kind cannot express is skipped with a note (:mod:`samzoo.builder.formats`).
 
     Returns:
         A :class:`BuildResult` (path, sha256, version, rebuild, zoo_id, sizes, timings, notes).
@@ -105,10 +110,11 @@ def build_package(
         result = samzoo.build_package("vit_b_lm", "best.pt", output="release/")
         print(result.path, result.version, result.sha256)
     """
+    formats = formats_mod.parse_weight_formats(weight_formats)
     catalog = catalog or load_catalog()
     ref = catalog.lookup(name)
     b = BuildContext(spec=ref.spec, catalog=catalog, checkpoint=Path(checkpoint), timer=Timer(), on_message=on_message,
-                     on_stage=on_stage, cover_caption=cover_caption)
+                     on_stage=on_stage, cover_caption=cover_caption, weight_formats=formats)
     out_path, digest = _run_stages(b, ref, decoder, (mode, ais_params), image, labels, output, version, force)
     return _result(b, out_path, digest)
 
@@ -132,24 +138,32 @@ def _run_stages(b: BuildContext, ref: ModelRef, decoder, mode_params, image, lab
     _decide_mode(b, *mode_params)
     b.stage("hashing the weights")
     _decide_version(b, ref, version, force)
-    b.stage("preparing the model and test data")
-    _model_and_test_data(b, image, labels)
     out_path = _output_path(b, output)
     with staging_next_to(out_path) as (staging, tmp_zip):
-        if b.mode == "automatic":
-            b.stage("encoder and decoder pass (test outputs)")
-            ais_package.ais_pass(b, staging)
-            b.stage("writing test data, cover and documentation")
-            ais_package.stage_files(b, staging)
-            b.stage("describing and validating the rdf")
-            _write_rdf(b, staging, ais_package.ais_rdf(b, staging))
-        else:
-            b.stage("encoder pass (test outputs)")
-            _encoder_pass(b, staging)
-            b.stage("writing test data, cover and documentation")
-            _stage_files(b, staging)
-            b.stage("describing and validating the rdf")
-            _describe(b, staging)
+        job = _start_exports(b, staging)  # in its own process, from now on
+        try:
+            b.stage("preparing the model and test data")
+            _model_and_test_data(b, image, labels)
+            if b.mode == "automatic":
+                b.stage("encoder and decoder pass (test outputs)")
+                ais_package.ais_pass(b, staging)
+                b.stage("writing test data, cover and documentation")
+                ais_package.stage_files(b, staging)
+                b.stage("describing and validating the rdf")
+                _write_rdf(b, staging, ais_package.ais_rdf(b, staging))
+            else:
+                b.stage("encoder pass (test outputs)")
+                _encoder_pass(b, staging)
+                if job is not None:
+                    b.stage("other weight formats (export and cross-check)")
+                    _finish_exports(b, staging, job)
+                b.stage("writing test data, cover and documentation")
+                _stage_files(b, staging)
+                b.stage("describing and validating the rdf")
+                _describe(b, staging)
+        finally:
+            if job is not None:
+                job.stop()
         b.stage("writing the zip")
         return out_path, _seal(b, staging, tmp_zip, out_path)
 
@@ -197,6 +211,12 @@ def _decide_mode(b: BuildContext, mode: str | None, params: Mapping[str, Any] | 
         b.ais_params = ais_params(params)
         b.decoder_state = decoder_only(b.decoder_state)
         b.transposed = check_decoder_state(b.decoder_state, "the decoder")
+    b.format_plan = formats_mod.plan_formats(b.mode, b.weight_formats)
+    if b.format_plan.onnx_decoder and formats_mod.onnxruntime_missing():
+        missing = f"onnx: the prompt decoder is not attached: onnxruntime, which checks it, is not installed ({formats_mod.ONNX_RUNTIME_HINT})"
+        b.format_plan = formats_mod.FormatPlan(b.format_plan.torchscript, False, (*b.format_plan.notes, missing))
+    for note in b.format_plan.notes:
+        b.say(note)
 
 
 def _decide_version(b: BuildContext, ref: ModelRef, requested: str | None, force: bool) -> None:
@@ -246,6 +266,48 @@ def _encoder_pass(b: BuildContext, staging: Path) -> None:
     b.timer.lap("encoder pass and weights")
 
 
+def _start_exports(b: BuildContext, staging: Path) -> formats_mod.ExportJob | None:
+    """The export worker of the planned formats (None when there is nothing to export), running from now on."""
+    if not b.format_plan.any:
+        return None
+    return formats_mod.ExportJob(b.checkpoint, b.spec.encoder, staging, b.format_plan)
+
+
+def _finish_exports(b: BuildContext, staging: Path, job: formats_mod.ExportJob) -> None:
+    """Wait for the exports; keep each one whose outputs on the test inputs match the state dict's, say why otherwise."""
+    error = job.wait()
+    plan, arrays = b.format_plan, _test_arrays(b)
+    checks = [("torchscript", formats_mod.torchscript_file(b.spec.encoder), formats_mod.check_torchscript, plan.torchscript),
+              ("onnx prompt decoder", formats_mod.onnx_decoder_file(b.spec.encoder), formats_mod.check_onnx_decoder,
+               plan.onnx_decoder)]
+    for what, fname, check, planned in checks:
+        if not planned:
+            continue
+        path = staging / fname
+        problem = f"the export failed ({error})" if error or not path.is_file() else None
+        if problem is None:
+            try:
+                problem = check(path, arrays, b.outputs)
+            except Exception as e:
+                problem = f"it cannot be run ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"
+        if problem is None:
+            b.extra_files.append(fname)
+            b.say(f"{what}: added; its outputs on the test inputs match the state dict's within the package's tolerances")
+        else:
+            path.unlink(missing_ok=True)
+            b.say(f"{what}: not added: {problem}")
+    b.timer.lap("other weight formats")
+
+
+def _test_arrays(b: BuildContext) -> dict[str, np.ndarray]:
+    """Tensor id -> test array: the inputs and the computed outputs."""
+    tests = b.tests
+    return {
+        "image": tests.image_bchw, "box_prompts": tests.box_prompts, "point_prompts": tests.point_prompts,
+        "point_labels": tests.point_labels, "mask_prompts": tests.mask_prompts, **b.outputs,
+    }
+
+
 def _stage_files(b: BuildContext, staging: Path) -> None:
     """Every file of the package but rdf.yaml: decoder, test tensors, cover, documentation, environment, architecture."""
     import torch
@@ -253,15 +315,13 @@ def _stage_files(b: BuildContext, staging: Path) -> None:
     spec, tests = b.spec, b.tests
     if b.decoder_state is not None:
         torch.save(b.decoder_state, staging / b.decoder_file)
-    arrays = {
-        "image": tests.image_bchw, "box_prompts": tests.box_prompts, "point_prompts": tests.point_prompts,
-        "point_labels": tests.point_labels, "mask_prompts": tests.mask_prompts, **b.outputs,
-    }
+    arrays = _test_arrays(b)
     for key, fname in TEST_TENSOR_FILES.items():
         np.save(staging / fname, np.ascontiguousarray(arrays[key]), allow_pickle=False)
     (staging / "cover.png").write_bytes(cover_png(tests.image, arrays["masks"][0, :, 0], tests.box_prompts, b.cover_caption))
     (staging / "documentation.md").write_text(
-        documentation(spec, b.catalog, b.decision.version, tests.source, len(tests.object_ids), b.decoder_state is not None),
+        documentation(spec, b.catalog, b.decision.version, tests.source, len(tests.object_ids), b.decoder_state is not None,
+                      tuple(b.extra_files)),
         encoding="utf-8",
     )
     (staging / "environment.yaml").write_text(rdf_mod.environment_yaml(spec.encoder), encoding="utf-8")
@@ -277,8 +337,14 @@ def _describe(b: BuildContext, staging: Path) -> None:
         weights_file=b.weights_file, decoder_file=b.decoder_file, torch_version=torch_version(),
         samzoo_config=b.samzoo_config(), scores_max=float(b.outputs["scores"].max()),
         embeddings_max=float(abs(b.outputs["embeddings"]).max()),
+        torchscript_file=_kept(b, formats_mod.torchscript_file(b.spec.encoder)),
+        onnx_decoder_file=_kept(b, formats_mod.onnx_decoder_file(b.spec.encoder)),
     ))
     _write_rdf(b, staging, description)
+
+
+def _kept(b: BuildContext, fname: str) -> str | None:
+    return fname if fname in b.extra_files else None
 
 
 def _write_rdf(b: BuildContext, staging: Path, description: dict[str, Any]) -> None:

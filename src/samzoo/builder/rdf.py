@@ -156,6 +156,8 @@ class RdfInputs:
     samzoo_config: Mapping[str, Any]
     scores_max: float  # the largest test score, which caps the scores' absolute tolerance
     embeddings_max: float = 1.0  # the largest absolute test embedding, which caps theirs
+    torchscript_file: str | None = None  # TorchScript weights (parent: pytorch_state_dict)
+    onnx_decoder_file: str | None = None  # the ONNX prompt decoder (an attachment)
 
 
 def model_rdf(inputs: RdfInputs) -> dict[str, Any]:
@@ -179,8 +181,13 @@ def model_rdf(inputs: RdfInputs) -> dict[str, Any]:
             "dependencies": _file("environment.yaml", sha),
         }
     }
-    if inputs.decoder_file:
-        rdf["attachments"] = [_file(inputs.decoder_file, sha)]
+    if inputs.torchscript_file:
+        rdf["weights"]["torchscript"] = {
+            **_file(inputs.torchscript_file, sha), "parent": "pytorch_state_dict", "pytorch_version": inputs.torch_version,
+        }
+    attachments = [_file(f, sha) for f in (inputs.decoder_file, inputs.onnx_decoder_file) if f]
+    if attachments:
+        rdf["attachments"] = attachments
     rdf["config"] = {
         "bioimageio": {"reproducibility_tolerance": reproducibility_tolerance(inputs.scores_max, inputs.embeddings_max)},
         "samzoo": dict(inputs.samzoo_config),

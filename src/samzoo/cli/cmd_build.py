@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ais-param", dest="ais_params", action="append", metavar="NAME=VALUE", default=None,
                    help="with --mode automatic: a post-processing parameter (e.g. min_size=10, "
                    "center_distance_threshold=0.4); repeat for several")
+    p.add_argument("--weight-format", dest="weight_formats", metavar="F[,F...]", default=None,
+                   help="weight formats to ship: pytorch_state_dict (always), torchscript, onnx (interactive packages: "
+                   "the ONNX prompt decoder as an attachment); each is cross-checked against the state dict before it is added")
     p.add_argument("--image", help="test image (PNG/TIFF/JPEG/.npy, 2D grey or RGB); default: a sample of the model's domain")
     p.add_argument("--labels", help="label image of --image (0 = background); default: Otsu threshold of the image")
     p.add_argument("-o", "--output", help="package path (.zip), or a folder for <nickname or model type>-<version>.zip; default: that name here")
@@ -110,7 +113,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         result = build_package(
             args.name, args.checkpoint, decoder=args.decoder, image=args.image, labels=args.labels,
             output=args.output, version=args.version, force=args.force, mode=args.mode, ais_params=params,
-            on_message=say, on_stage=lambda stage: progress.stage(f"building {args.name}", stage),
+            weight_formats=args.weight_formats, on_message=say, on_stage=lambda stage: progress.stage(f"building {args.name}", stage),
         )
     report = _validate_built(result.path, args) if args.validate else None
     if args.json:
@@ -162,7 +165,8 @@ def cmd_build_all(args: argparse.Namespace) -> int:
 
     entries = build_all(
         args.output, models=args.models, checkpoints=args.checkpoints, from_catalog=args.from_catalog,
-        validate=args.validate, device=args.device or "cpu", on_event=progress, **{**job_kwargs(args), "jobs": args.jobs or 1},
+        validate=args.validate, device=args.device or "cpu", on_event=progress, weight_formats=args.weight_formats,
+        **{**job_kwargs(args), "jobs": args.jobs or 1},
     )
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     report_md = os.path.join(args.output, "report.md")

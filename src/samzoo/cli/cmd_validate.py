@@ -27,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="also write bioimageio's ValidationSummary JSON (as `bioimageio test --summary x.json`): "
                    "PATH.json for one package, else one <package>.json per package in the folder PATH")
     p.add_argument("--quick", action="store_true", help="skip the one encoder pass (sam_image_only, encoder); all other checks run")
+    p.add_argument("--weight-format", dest="weight_format", metavar="F", default=None,
+                   help="test only this weight format (pytorch_state_dict, torchscript, onnx, ...); default: every format "
+                   "the package declares (inference: the first, weight_formats: the others)")
     p.add_argument("--core", dest="core_versions", action="append", default=[], metavar="VERSION",
                    help="also run the zoo's test (test_description, determinism full) under this bioimageio.core release, "
                         "in an isolated environment built from the package's environment.yaml (repeatable; cached)")
@@ -48,7 +51,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from ..validate.bioimageio_summary import check_summary_target
     from ..validate.core_releases import check_core_versions
     from ..validate.report import check_report_path
-    from ..validate.runner import check_catalog_dir
+    from ..validate.runner import check_catalog_dir, check_weight_format
     from ..validate.session import resolve_device
 
     if args.jobs < 1:
@@ -56,6 +59,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     reports_to = [check_report_path(p) for p in args.report]
     check_core_versions(args.core_versions)
     check_catalog_dir(args.catalog)
+    check_weight_format(args.weight_format)
     device = args.device if args.scheduler else resolve_device(args.device)  # a cluster's workers resolve it
     sources = expand_sources(args.sources)
     if args.summary:
@@ -85,7 +89,8 @@ def _validate_with_progress(sources: list, device: str, args: argparse.Namespace
             progress.stage(f"{total} packages", f"validating, {args.jobs} at a time")
         return validate_many(
             sources, device=device, quick=args.quick, on_done=lambda r, done, n: progress.line(_done_line(r, done, n)),
-            on_check=on_check, core_versions=args.core_versions, catalog=args.catalog, **job_kwargs(args),
+            on_check=on_check, core_versions=args.core_versions, catalog=args.catalog, weight_format=args.weight_format,
+            **job_kwargs(args),
         )
 
 

@@ -11,18 +11,19 @@ from ..errors import SamzooError
 from ..jobs import Outcome, Placement, describe_error, run_jobs
 from .result import PackageReport
 from .core_releases import check_core_versions
-from .runner import check_catalog_dir, crashed_report, validate_package
+from .runner import check_catalog_dir, check_weight_format, crashed_report, validate_package
 from .session import resolve_device
 
 
 def validate_job(source: str, device: str, quick: bool, path: str | None = None, core_versions: Sequence[str] = (),
-                 catalog: str | None = None, on_check: Callable[[str], None] | None = None) -> PackageReport:
+                 catalog: str | None = None, on_check: Callable[[str], None] | None = None,
+                 weight_format: str | None = None) -> PackageReport:
     """One package's report, on whatever worker runs it; never raises (a device it lacks is a failed package).
 
     ``path``: where the worker finds ``source`` when that differs (an absolute path for another machine)."""
     try:
         report = validate_package(path or source, device=device, quick=quick, core_versions=core_versions, catalog=catalog,
-                                  on_check=on_check)
+                                  on_check=on_check, weight_format=weight_format)
         return replace(report, source=source) if path else report
     except SamzooError as e:
         return crashed_report(source, str(e), device, quick)
@@ -42,6 +43,7 @@ def validate_many(
     core_versions: Sequence[str] = (),
     catalog: str | Path | None = None,
     on_check: Callable[[str, str], None] | None = None,
+    weight_format: str | None = None,
 ) -> list[PackageReport]:
     """Validate every source; reports come back in the order of ``sources``.
 
@@ -52,10 +54,12 @@ def validate_many(
     dies is a failed package whose ``source`` check says why. ``on_done(report, done, total)`` is
     called as each finishes. ``core_versions`` and ``catalog`` as for :func:`validate_package`.
     ``on_check(source, check)`` is called as each check starts (when the packages are validated in this process).
+    ``weight_format``: test only this format of each package (as for :func:`validate_package`).
     """
     placement = Placement.of(jobs, scheduler, resources)
     cores = check_core_versions(core_versions)
     catalog_dir = check_catalog_dir(catalog)
+    check_weight_format(weight_format)
     sources = [str(s) for s in sources]
     if placement.scheduler is None:
         device = resolve_device(device)
@@ -68,8 +72,8 @@ def validate_many(
 
     # a cluster's workers run in other folders, maybe on other machines: they get absolute paths
     extra = (cores, str(catalog_dir.resolve()) if catalog_dir else None)
-    calls = [(s, device, quick, os.path.abspath(s) if placement.scheduler else None, *extra, _per_check(on_check, s, placement))
-             for s in sources]
+    calls = [(s, device, quick, os.path.abspath(s) if placement.scheduler else None, *extra, _per_check(on_check, s, placement),
+              weight_format) for s in sources]
     run_jobs(validate_job, calls, placement, on_done=finished)
     return reports  # type: ignore[return-value]
 

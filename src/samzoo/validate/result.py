@@ -10,7 +10,7 @@ Status = Literal["passed", "failed", "skipped", "warning"]
 #: every check, in the order it runs and is reported
 CHECK_NAMES: tuple[str, ...] = (
     "source", "format", "files", "zoo", "identity", "environment", "partner_gates",
-    "inference", "size_probes", "ais", "sam_prompts", "sam_image_only", "encoder",
+    "inference", "weight_formats", "size_probes", "ais", "sam_prompts", "sam_image_only", "encoder",
 )
 
 

@@ -15,6 +15,7 @@ from ..untrusted import InputLimitError, read_bytes_bounded
 from .checks_env import check_environment
 from .checks_ais import ais_output, check_ais, check_partner_gates
 from .checks_format import check_files, check_format, read_rdf
+from .checks_formats import check_weight_formats
 from .core_releases import check_core_versions
 from .environment_file import EnvRequirements, weights_entry
 from .checks_zoo import check_zoo
@@ -111,7 +112,7 @@ def _text(value: object) -> str | None:
 
 def validate_package(
     source: str | Path, device: str = "cpu", quick: bool = False, core_versions: Sequence[str] = (),
-    catalog: str | Path | None = None, on_check: Callable[[str], None] | None = None,
+    catalog: str | Path | None = None, on_check: Callable[[str], None] | None = None, weight_format: str | None = None,
 ) -> PackageReport:
     """Validate one package (zip, folder or rdf.yaml) and return its report; never raises for a bad package.
 
@@ -124,6 +125,8 @@ def validate_package(
         catalog: a folder of extra model specs for the ``identity`` check; samzoo's own catalog is always
             used, the user's (``SAMZOO_CATALOG``) never, so the verdict is the same on every machine.
         on_check: called with each check's name as it starts (for progress displays).
+        weight_format: test only this weight format (``torchscript``, ...); by default ``inference`` tests the
+            first declared format that can run here and ``weight_formats`` every other one.
 
     Returns:
         A :class:`PackageReport`: ``passed``, ``status``, ``checks`` (name, status, message, seconds, details).
@@ -139,13 +142,22 @@ def validate_package(
     device = resolve_device(device)
     cores = check_core_versions(core_versions)
     catalog_dir = check_catalog_dir(catalog)
+    check_weight_format(weight_format)
     with warnings.catch_warnings():
         _quiet_libraries()
-        return _validate(source, device, quick, cores, catalog_dir, on_check)
+        return _validate(source, device, quick, cores, catalog_dir, on_check, weight_format)
+
+
+def check_weight_format(weight_format: str | None) -> None:
+    """ArgumentError (``weight_format``) for a name that is not a BioImage.IO weight format."""
+    from .session import WEIGHT_FORMATS
+
+    if weight_format is not None and weight_format not in WEIGHT_FORMATS:
+        raise ArgumentError("weight_format", f"unknown weight format {weight_format!r}; choose from {', '.join(WEIGHT_FORMATS)}")
 
 
 def _validate(source: str | Path, device: str, quick: bool, cores: tuple[str, ...], catalog_dir: Path | None,
-              on_check: Callable[[str], None] | None) -> PackageReport:
+              on_check: Callable[[str], None] | None, weight_format: str | None = None) -> PackageReport:
     start = time.perf_counter()
     checks = _Checks(on_check)
     checks.announce("source")
@@ -158,7 +170,7 @@ def _validate(source: str | Path, device: str, quick: bool, cores: tuple[str, ..
             checks.skip_rest("the package could not be opened (see source)")
         else:
             checks.results["source"] = CheckResult("source", "passed", f"{pkg.rdf.name} in {'a zip' if Path(tmp) in pkg.root.parents else pkg.root}", round(time.perf_counter() - start, 3))
-            rdf = _validate_opened(pkg, device, quick, checks, meta, catalog_dir)
+            rdf = _validate_opened(pkg, device, quick, checks, meta, catalog_dir, weight_format)
             if cores:
                 meta["cores"] = _core_matrix(source, pkg, rdf, cores)
     return PackageReport(
@@ -207,7 +219,7 @@ def _default_env(rdf: dict) -> EnvRequirements:
 
 
 def _validate_opened(pkg: OpenedPackage, device: str, quick: bool, checks: _Checks, meta: dict,
-                     catalog_dir: Path | None = None) -> dict | None:
+                     catalog_dir: Path | None = None, weight_format: str | None = None) -> dict | None:
     """The checks of an opened package: format, files, zoo, identity, environment, then inference on one loaded model."""
     rdf, error = read_rdf(pkg.rdf)
     if error is not None:
@@ -239,11 +251,11 @@ def _validate_opened(pkg: OpenedPackage, device: str, quick: bool, checks: _Chec
     if checks.results["files"].status == "failed":
         checks.skip_rest("package files are missing or corrupt (see files)")
         return rdf
-    _run_inference(descr, rdf, device, quick, checks)
+    _run_inference(descr, rdf, device, quick, checks, weight_format)
     return rdf
 
 
-def _run_inference(descr, rdf: dict, device: str, quick: bool, checks: _Checks) -> None:
+def _run_inference(descr, rdf: dict, device: str, quick: bool, checks: _Checks, weight_format: str | None = None) -> None:
     """Load the model once; run inference, size probes and the SAM checks on it."""
     from . import checks_sam as sam
     from .checks_inference import check_reproduction, check_size_probes, tolerance
@@ -255,7 +267,7 @@ def _run_inference(descr, rdf: dict, device: str, quick: bool, checks: _Checks) 
         from bioimageio.core import enable_determinism
 
         enable_determinism("seed_only")
-        session = ModelSession(descr, device)
+        session = ModelSession(descr, device, weight_format)
     except Exception as e:
         msg = str(e) if isinstance(e, ModelLoadError) else f"could not load the model: {type(e).__name__}: {one_line(e, 200)}"
         checks.results["inference"] = CheckResult("inference", "failed", msg, round(time.perf_counter() - start, 3))
@@ -273,6 +285,7 @@ def _run_inference(descr, rdf: dict, device: str, quick: bool, checks: _Checks) 
         seen: list = []  # the outputs of the test image and of every size probe, for the AIS check
         checks.run("inference", lambda: check_reproduction(session, seen))
         checks.results["inference"] = _plus(checks.results["inference"], load_seconds)
+        checks.run("weight_formats", lambda: check_weight_formats(descr, device, session.weight_format, weight_format is not None))
         checks.run("size_probes", lambda: check_size_probes(session, seen))
         checks.run("ais", lambda: check_ais(rdf, seen))
         if state is None:

@@ -10,8 +10,32 @@ import numpy as np
 
 from .result import one_line
 
-#: weight formats in the order they are tried (the first one the package has is used)
+#: weight formats in the order they are tried (the first one the package has, whose runtime is installed, is used)
 WEIGHT_FORMATS = ("pytorch_state_dict", "torchscript", "onnx", "keras_v3", "keras_hdf5", "tensorflow_saved_model_bundle")
+#: the Python module each format's bioimageio.core backend imports, and how to install it
+RUNTIMES = {
+    "pytorch_state_dict": ("torch", "pip install torch"), "torchscript": ("torch", "pip install torch"),
+    "onnx": ("onnxruntime", "pip install 'samzoo[onnx]'"), "keras_v3": ("keras", "pip install keras"),
+    "keras_hdf5": ("tensorflow", "pip install tensorflow"), "tensorflow_saved_model_bundle": ("tensorflow", "pip install tensorflow"),
+}
+
+
+def declared_formats(descr: Any) -> list[str]:
+    """The weight formats a description declares, in :data:`WEIGHT_FORMATS` order."""
+    return [w for w in WEIGHT_FORMATS if getattr(descr.weights, w, None) is not None]
+
+
+def runtime_missing(weight_format: str) -> str | None:
+    """Why ``weight_format`` cannot run here (its runtime is not installed), or None."""
+    import importlib.util
+
+    module, hint = RUNTIMES.get(weight_format, (None, ""))
+    try:
+        if module is None or importlib.util.find_spec(module) is not None:
+            return None
+    except (ImportError, ValueError):  # a broken or blocked installation counts as missing
+        pass
+    return f"{module} is not installed ({hint})"
 
 
 #: bioimageio.core calls ``load_state_dict(state, strict=...)`` from this release on
@@ -52,18 +76,32 @@ def root_cause(exc: BaseException) -> BaseException:
     return exc
 
 
+def pick_format(descr: Any, weight_format: str | None = None) -> str:
+    """``weight_format`` when the package declares it and it can run here, else the first declared format that can run."""
+    declared = declared_formats(descr)
+    if weight_format is not None:
+        if weight_format not in declared:
+            raise ModelLoadError(f"the package has no {weight_format} weights (it has: {', '.join(declared) or 'none'})")
+        missing = runtime_missing(weight_format)
+        if missing:
+            raise ModelLoadError(f"cannot run the {weight_format} weights: {missing}")
+        return weight_format
+    runnable = [w for w in declared if runtime_missing(w) is None]
+    if not runnable:
+        why = "; ".join(f"{w}: {runtime_missing(w)}" for w in declared)
+        raise ModelLoadError("the package has no weights format bioimageio.core can run" + (f" here ({why})" if why else ""))
+    return runnable[0]
+
+
 class ModelSession:
     """The package's model, loaded once on ``device``; :meth:`predict` runs it on named numpy inputs."""
 
-    def __init__(self, descr: Any, device: str) -> None:
+    def __init__(self, descr: Any, device: str, weight_format: str | None = None) -> None:
         from bioimageio.core import create_prediction_pipeline
 
         self.descr = descr
         self.device = device
-        available = [w for w in WEIGHT_FORMATS if getattr(descr.weights, w, None) is not None]
-        if not available:
-            raise ModelLoadError("the package has no weights format bioimageio.core can run")
-        self.weight_format = available[0]
+        self.weight_format = pick_format(descr, weight_format)
         try:
             self.pipeline = create_prediction_pipeline(descr, devices=[device], weight_format=self.weight_format)
         except Exception as e:

@@ -1,0 +1,109 @@
+"""The exports of extra weight formats, run in a fresh Python process by the builder (:mod:`.formats`).
+
+``python -m samzoo.builder.export_worker CHECKPOINT ENCODER [--torchscript OUT] [--onnx-decoder OUT]``
+
+A fresh interpreter because TorchScript names the classes it compiles with process-wide counters
+(``___torch_mangle_N``): scripted in the builder's own process, a second build would write other
+bytes. Here every export starts from zero, so the files depend only on the weights. The source
+file paths TorchScript records for debugging (``*.debug_pkl``) are left out for the same reason:
+they name where Python packages are installed. Exit status 0 on success; otherwise the last line
+of stderr says what failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import warnings
+from pathlib import Path
+
+ONNX_OPSET = 17
+ONNX_INPUTS = ("image_embeddings", "point_coords", "point_labels", "mask_input", "has_mask_input", "orig_im_size")
+ONNX_OUTPUTS = ("masks", "iou_predictions", "low_res_masks")
+
+
+def _sam(checkpoint: Path, encoder: str):
+    from ..checkpoint import load_checkpoint
+    from ..models import build_sam
+
+    return build_sam(encoder, load_checkpoint(checkpoint).state_dict).eval()
+
+
+def without_debug_records(data: bytes) -> bytes:
+    """A TorchScript archive rewritten by torch's own archive writer, without its ``*.debug_pkl`` records."""
+    import torch
+
+    reader = torch._C.PyTorchFileReader(io.BytesIO(data))
+    out = io.BytesIO()
+    writer = torch._C.PyTorchFileWriter(out)
+    for name in sorted(reader.get_all_records()):
+        if name.endswith(".debug_pkl") or name == ".data/serialization_id":
+            continue  # the writer computes the serialization id from the records it writes
+        record = reader.get_record(name)
+        writer.write_record(name, record, len(record))
+    writer.write_end_of_file()
+    return out.getvalue()
+
+
+def export_torchscript(sam, encoder: str, out: Path) -> None:
+    import torch
+
+    from .torchscript import script_adaptor
+
+    module = script_adaptor(encoder, sam, torch.zeros(1, 256, 64, 64))
+    buffer = io.BytesIO()
+    torch.jit.save(module, buffer)
+    out.write_bytes(without_debug_records(buffer.getvalue()))
+
+
+def export_onnx_decoder(sam, encoder: str, out: Path) -> None:
+    """SAM's prompt decoder in the ONNX layout of segment-anything's ``export_onnx_model.py`` (single mask)."""
+    import torch
+
+    if encoder == "vit_t":
+        from mobile_sam.utils.onnx import SamOnnxModel
+    else:
+        from segment_anything.utils.onnx import SamOnnxModel
+    model = SamOnnxModel(sam, return_single_mask=True, use_stability_score=False, return_extra_metrics=False)
+    size = sam.prompt_encoder.image_embedding_size
+    generator = torch.Generator().manual_seed(0)
+    dummy = (
+        torch.randn(1, sam.prompt_encoder.embed_dim, *size, generator=generator),
+        torch.randint(0, 1024, (1, 5, 2), generator=generator).float(),
+        torch.randint(0, 4, (1, 5), generator=generator).float(),
+        torch.randn(1, 1, 4 * size[0], 4 * size[1], generator=generator),
+        torch.tensor([1.0]),
+        torch.tensor([1500.0, 2250.0]),
+    )
+    buffer = io.BytesIO()
+    torch.onnx.export(
+        model, dummy, buffer, dynamo=False, export_params=True, opset_version=ONNX_OPSET, do_constant_folding=True,
+        input_names=list(ONNX_INPUTS), output_names=list(ONNX_OUTPUTS),
+        dynamic_axes={"point_coords": {1: "num_points"}, "point_labels": {1: "num_points"}},
+    )
+    out.write_bytes(buffer.getvalue())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m samzoo.builder.export_worker")
+    parser.add_argument("checkpoint", type=Path)
+    parser.add_argument("encoder")
+    parser.add_argument("--torchscript", type=Path)
+    parser.add_argument("--onnx-decoder", type=Path)
+    args = parser.parse_args(argv)
+    warnings.simplefilter("ignore")  # tracer and deprecation warnings: the builder's cross-check decides
+    try:
+        sam = _sam(args.checkpoint, args.encoder)
+        if args.onnx_decoder is not None:
+            export_onnx_decoder(sam, args.encoder, args.onnx_decoder)
+        if args.torchscript is not None:
+            export_torchscript(sam, args.encoder, args.torchscript)
+    except Exception as e:  # the builder reports the last stderr line
+        print(f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
