@@ -2,6 +2,11 @@
 
 Usage:
     python scripts/bench_build.py [--encoder vit_b] [--workdir bench_output] [--reference-python PY] [--no-test]
+    python scripts/bench_build.py --formats [--encoder vit_t] [--repeat 2]
+
+``--formats``: the same checkpoint built with ``--weight-format pytorch_state_dict`` and with
+``pytorch_state_dict,torchscript,onnx``, alternately, ``--repeat`` times each, in this run; prints
+the best wall time of each and their ratio (issue 15's target: <= 1.5).
 
 Builds one random-initialised checkpoint (seed 0) into a package with samzoo
 and, when `micro_sam` can be imported (by this interpreter or the one given
@@ -27,6 +32,8 @@ from pathlib import Path
 TARGET_TIME_RATIO = 0.45
 TARGET_PEAK_GB = 2.5
 TARGET_SIZE_RATIO = 1.2
+TARGET_FORMATS_RATIO = 1.5
+ALL_FORMATS = "pytorch_state_dict,torchscript,onnx"
 #: measured on CI's kind of machine (facts.md), used only when micro_sam is absent
 RECORDED_REFERENCE_S = 69.9
 
@@ -83,11 +90,15 @@ def main() -> int:
     parser.add_argument("--workdir", default="bench_output")
     parser.add_argument("--reference-python", default=sys.executable, help="interpreter that can import micro_sam")
     parser.add_argument("--no-test", action="store_true", help="skip `bioimageio test` of samzoo's package")
+    parser.add_argument("--formats", action="store_true", help="compare the build with all weight formats against the state-dict-only build")
+    parser.add_argument("--repeat", type=int, default=2, help="with --formats: builds of each kind (the best counts)")
     args = parser.parse_args()
     workdir = Path(args.workdir).absolute()
     workdir.mkdir(parents=True, exist_ok=True)
     model = {"vit_t": "vit_t_lm", "vit_b": "vit_b_lm", "vit_l": "vit_l_lm", "vit_h": "vit_h_histopathology"}[args.encoder]
     ckpt, image, labels = prepare_inputs(workdir, args.encoder)
+    if args.formats:
+        return bench_formats(workdir, model, ckpt, image, labels, args.repeat)
     weights_size = ckpt.stat().st_size
     print(f"checkpoint {ckpt.name}: random-initialised {args.encoder}, {weights_size / 1e6:.0f} MB; image 512 x 512 (ihc.png)")
 
@@ -142,6 +153,33 @@ def main() -> int:
         rc, twall, tpeak = run_measured([str(bioimageio), "test", str(out), "--summary", str(summary)], workdir, workdir / "test.log")
         status = json.loads(summary.read_text())["status"] if summary.exists() else f"no summary (exit {rc})"
         print(f"bioimageio test {out.name}: status {status}, {twall:.1f} s, peak {tpeak:.2f} GB")
+    return 0
+
+
+def bench_formats(workdir: Path, model: str, ckpt: Path, image: Path, labels: Path, repeat: int) -> int:
+    """State-dict-only build vs the build with every format, alternating, in this run."""
+    best: dict[str, tuple[float, float, int]] = {}
+    for i in range(repeat):
+        for formats in ("pytorch_state_dict", ALL_FORMATS):
+            out = workdir / f"formats-{formats.count(',')}.zip"
+            log = workdir / f"formats-{formats.count(',')}-{i}.log"
+            cmd = [sys.executable, "-m", "samzoo", "build", model, "--checkpoint", str(ckpt), "--image", str(image),
+                   "--labels", str(labels), "-o", str(out), "--weight-format", formats, "--force", "--json"]
+            rc, wall, peak = run_measured(cmd, workdir, log)
+            if rc != 0:
+                print(f"samzoo build --weight-format {formats} failed (exit {rc}); see {log}")
+                return 1
+            print(f"run {i + 1}: --weight-format {formats}: {wall:.1f} s, peak {peak:.2f} GB; notes: "
+                  + " | ".join(json.loads(_json_tail(log))["notes"][1:]))
+            if formats not in best or wall < best[formats][0]:
+                best[formats] = (wall, peak, out.stat().st_size)
+    print()
+    print(f"{'--weight-format':<40} {'best wall s':>11} {'peak GB':>8} {'zip MB':>8}")
+    for formats, (w, p, size) in best.items():
+        print(f"{formats:<40} {w:11.1f} {p:8.2f} {size / 1e6:8.1f}")
+    ratio = best[ALL_FORMATS][0] / best["pytorch_state_dict"][0]
+    print(f"\nbuild time ratio all formats / state dict only (measured in this run): {ratio:.2f} "
+          f"(target <= {TARGET_FORMATS_RATIO}) {'OK' if ratio <= TARGET_FORMATS_RATIO else 'MISSED'}")
     return 0
 
 

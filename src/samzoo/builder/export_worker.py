@@ -1,6 +1,11 @@
 """The exports of extra weight formats, run in a fresh Python process by the builder (:mod:`.formats`).
 
-``python -m samzoo.builder.export_worker CHECKPOINT ENCODER [--torchscript OUT] [--onnx-decoder OUT]``
+``python -m samzoo.builder.export_worker CHECKPOINT ENCODER [--torchscript OUT [--encode]] [--onnx-decoder OUT]``
+
+With ``--encode`` the worker also computes the builder's test embeddings: it reads one line
+``IMAGE.npy EMBEDDINGS.npy`` on stdin, traces the image encoder on that image (tracing runs the
+real computation, so the trace and the embeddings come from one encoder pass, under the same
+determinism settings as the builder's own pass), writes the embeddings and prints ``encoded``.
 
 A fresh interpreter because TorchScript names the classes it compiles with process-wide counters
 (``___torch_mangle_N``): scripted in the builder's own process, a second build would write other
@@ -46,25 +51,52 @@ def without_debug_records(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def export_torchscript(sam, encoder: str, out: Path) -> None:
+def encode_on_request(sam):
+    """The ``--encode`` step: the traced image encoder, after writing the embeddings of the image named on stdin."""
+    import os
+
+    import numpy as np
+    import torch
+
+    from ..architectures.sam_adaptor import preprocess
+    from .determinism import thread_independent
+    from .lowmem import low_memory_attention
+    from .torchscript import trace_encoder
+
+    request = sys.stdin.readline().split()
+    if len(request) != 2:
+        raise ValueError("expected 'IMAGE.npy EMBEDDINGS.npy' on stdin")
+    image = torch.from_numpy(np.load(request[0], allow_pickle=False))
+    with torch.no_grad(), low_memory_attention(sam), thread_independent():
+        traced, embeddings = trace_encoder(sam.image_encoder, preprocess(image, sam.pixel_mean, sam.pixel_std))
+    tmp = request[1] + ".part.npy"
+    np.save(tmp, embeddings.numpy(), allow_pickle=False)
+    os.replace(tmp, request[1])
+    print("encoded", flush=True)
+    return traced
+
+
+def export_torchscript(sam, encoder: str, out: Path, image_encoder=None) -> None:
     import torch
 
     from .torchscript import script_adaptor
 
-    module = script_adaptor(encoder, sam, torch.zeros(1, 256, 64, 64))
+    module = script_adaptor(encoder, sam, torch.zeros(1, 256, 64, 64), image_encoder)
     buffer = io.BytesIO()
     torch.jit.save(module, buffer)
     out.write_bytes(without_debug_records(buffer.getvalue()))
 
 
 def export_onnx_decoder(sam, encoder: str, out: Path) -> None:
-    """SAM's prompt decoder in the ONNX layout of segment-anything's ``export_onnx_model.py`` (single mask)."""
-    import torch
+    """SAM's prompt decoder in the ONNX layout of segment-anything's ``export_onnx_model.py`` (single mask).
 
-    if encoder == "vit_t":
-        from mobile_sam.utils.onnx import SamOnnxModel
-    else:
-        from segment_anything.utils.onnx import SamOnnxModel
+    MobileSAM's copy of ``SamOnnxModel`` serves every encoder: segment-anything's crops the upscaled
+    masks with ``int(size)``, which the exporter freezes to the example's image size (masks of any
+    other image size come out wrong); MobileSAM's crops with tensor sizes, which stay dynamic.
+    """
+    import torch
+    from mobile_sam.utils.onnx import SamOnnxModel
+
     model = SamOnnxModel(sam, return_single_mask=True, use_stability_score=False, return_extra_metrics=False)
     size = sam.prompt_encoder.image_embedding_size
     generator = torch.Generator().manual_seed(0)
@@ -91,14 +123,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("encoder")
     parser.add_argument("--torchscript", type=Path)
     parser.add_argument("--onnx-decoder", type=Path)
+    parser.add_argument("--encode", action="store_true", help="with --torchscript: compute the test embeddings (see above)")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")  # tracer and deprecation warnings: the builder's cross-check decides
     try:
         sam = _sam(args.checkpoint, args.encoder)
+        traced = encode_on_request(sam) if args.encode and args.torchscript is not None else None
+        if args.torchscript is not None:
+            export_torchscript(sam, args.encoder, args.torchscript, traced)
         if args.onnx_decoder is not None:
             export_onnx_decoder(sam, args.encoder, args.onnx_decoder)
-        if args.torchscript is not None:
-            export_torchscript(sam, args.encoder, args.torchscript)
     except Exception as e:  # the builder reports the last stderr line
         print(f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}", file=sys.stderr)
         return 1

@@ -83,15 +83,43 @@ def onnx_decoder_file(encoder: str) -> str:
 
 
 class ExportJob:
-    """The export worker process, started next to the encoder pass; :meth:`wait` returns its error line or None."""
+    """The export worker process, started at the beginning of the build; :meth:`wait` returns its error line or None.
+
+    With TorchScript planned, the worker's trace of the image encoder is also the build's encoder pass
+    (:meth:`encode`): the encoder runs once for both.
+    """
 
     def __init__(self, checkpoint: Path, encoder: str, staging: Path, plan: FormatPlan) -> None:
         cmd = [sys.executable, "-m", "samzoo.builder.export_worker", str(checkpoint), encoder]
         if plan.torchscript:
-            cmd += ["--torchscript", str(staging / torchscript_file(encoder))]
+            cmd += ["--torchscript", str(staging / torchscript_file(encoder)), "--encode"]
         if plan.onnx_decoder:
             cmd += ["--onnx-decoder", str(staging / onnx_decoder_file(encoder))]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.encodes = plan.torchscript
+        self.staging = staging
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if self.encodes else subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def encode(self, image_bchw: np.ndarray) -> np.ndarray | None:
+        """The embeddings of the test image, from the worker's traced encoder pass; None if the worker failed."""
+        import selectors
+
+        src, dst = self.staging / ".encoder_input.npy", self.staging / ".encoder_output.npy"
+        try:
+            np.save(src, image_bchw, allow_pickle=False)
+            self.proc.stdin.write(f"{src} {dst}\n")
+            self.proc.stdin.close()
+            self.proc.stdin = None  # communicate() must not flush it later
+            with selectors.DefaultSelector() as sel:
+                sel.register(self.proc.stdout, selectors.EVENT_READ)
+                ready = sel.select(timeout=EXPORT_TIMEOUT_S)
+            line = self.proc.stdout.readline() if ready else ""
+            return np.load(dst, allow_pickle=False) if line.strip() == "encoded" else None
+        except (OSError, ValueError):
+            return None
+        finally:
+            src.unlink(missing_ok=True)
+            dst.unlink(missing_ok=True)
 
     def wait(self) -> str | None:
         try:
@@ -139,7 +167,7 @@ def check_torchscript(path: Path, inputs: dict[str, np.ndarray], outputs: dict[s
         warnings.simplefilter("ignore")
         module = torch.jit.load(str(path), map_location="cpu").eval()
     order = ("image", "box_prompts", "point_prompts", "point_labels", "mask_prompts", "embeddings")
-    with torch.no_grad():
+    with torch.no_grad(), torch.jit.optimized_execution(False):  # one call: the profiling executor would only cost time
         got = module(*[torch.from_numpy(np.ascontiguousarray(inputs[k])) for k in order])
     tol = _tolerances(outputs)
     for name, actual in zip(("masks", "scores", "embeddings"), got, strict=True):

@@ -153,7 +153,7 @@ def _run_stages(b: BuildContext, ref: ModelRef, decoder, mode_params, image, lab
                 _write_rdf(b, staging, ais_package.ais_rdf(b, staging))
             else:
                 b.stage("encoder pass (test outputs)")
-                _encoder_pass(b, staging)
+                _encoder_pass(b, staging, job)
                 if job is not None:
                     b.stage("other weight formats (export and cross-check)")
                     _finish_exports(b, staging, job)
@@ -235,8 +235,12 @@ def _model_and_test_data(b: BuildContext, image: str | Path | None, labels: str 
     b.timer.lap("model and test inputs")
 
 
-def _encoder_pass(b: BuildContext, staging: Path) -> None:
-    """The one encoder pass and the prompted masks and scores; the weights are written meanwhile."""
+def _encoder_pass(b: BuildContext, staging: Path, job: formats_mod.ExportJob | None = None) -> None:
+    """The one encoder pass and the prompted masks and scores; the weights are written meanwhile.
+
+    When the export worker traces the encoder for the TorchScript weights, its trace is the pass
+    (same computation, same settings); if it fails, the pass runs here and TorchScript is left out.
+    """
     import torch
 
     from ..architectures.sam_adaptor import SamAdaptor
@@ -250,8 +254,9 @@ def _encoder_pass(b: BuildContext, staging: Path) -> None:
     saver.start()  # I/O next to compute
     try:
         adaptor = SamAdaptor(b.spec.encoder, sam=b.sam).eval()
+        traced = job.encode(tests.image_bchw) if job is not None and job.encodes else None
         with torch.inference_mode(), low_memory_attention(b.sam), thread_independent():
-            embeddings = adaptor.encode(torch.from_numpy(tests.image_bchw))
+            embeddings = torch.from_numpy(traced) if traced is not None else adaptor.encode(torch.from_numpy(tests.image_bchw))
             with one_thread():  # the decoder's skinny matrix products split their sums by thread
                 masks, scores = adaptor.decode(
                     embeddings, tuple(tests.image.shape[:2]),

@@ -120,13 +120,43 @@ class ScriptMaskDecoder(nn.Module):
         return low_res, iou
 
 
-class ScriptParts(nn.Module):
-    """What ``SamAdaptor`` uses of a ``Sam`` module, in TorchScript-ready form."""
+_CAPTURED: dict = {}
 
-    def __init__(self, sam: nn.Module, example_embeddings: torch.Tensor) -> None:
+
+class _Capture(nn.Module):
+    """Runs the image encoder and keeps its output: tracing computes real values, so the trace is also the encoder pass."""
+
+    def __init__(self, encoder: nn.Module) -> None:
+        super().__init__()
+        self.encoder = encoder
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.encoder(x)
+        _CAPTURED["embeddings"] = y
+        return y
+
+
+def trace_encoder(encoder: nn.Module, x: torch.Tensor) -> Tuple[nn.Module, torch.Tensor]:
+    """(the traced image encoder, its embeddings of ``x``): one forward pass gives both.
+
+    ``x`` is the preprocessed 1 x 3 x 1024 x 1024 input (``sam_adaptor.preprocess``); the encoder has
+    no data-dependent branches, so the trace holds for every image.
+    """
+    _CAPTURED.clear()
+    with torch.no_grad():
+        traced = torch.jit.trace(_Capture(encoder), x, check_trace=False)
+    return traced.encoder, _CAPTURED.pop("embeddings")
+
+
+class ScriptParts(nn.Module):
+    """What ``SamAdaptor`` uses of a ``Sam`` module, in TorchScript-ready form (``image_encoder``: already traced)."""
+
+    def __init__(self, sam: nn.Module, example_embeddings: torch.Tensor, image_encoder: Optional[nn.Module] = None) -> None:
         super().__init__()
         with torch.no_grad():
-            self.image_encoder = torch.jit.trace(sam.image_encoder, torch.zeros(1, 3, IMAGE_SIZE, IMAGE_SIZE), check_trace=False)
+            if image_encoder is None:
+                image_encoder = trace_encoder(sam.image_encoder, torch.zeros(1, 3, IMAGE_SIZE, IMAGE_SIZE))[0]
+            self.image_encoder = image_encoder
             self.prompt_encoder = ScriptPromptEncoder(sam.prompt_encoder)
             pe = self.prompt_encoder
             # two objects with three sparse tokens each: the traced shapes stay symbolic in both
@@ -139,13 +169,17 @@ class ScriptParts(nn.Module):
         self.mask_threshold: float = float(sam.mask_threshold)
 
 
-def script_adaptor(model_type: str, sam: nn.Module, example_embeddings: torch.Tensor) -> torch.jit.ScriptModule:
-    """The package's ``SamAdaptor`` over ``sam``'s weights as a TorchScript module (same inputs, outputs and code)."""
+def script_adaptor(model_type: str, sam: nn.Module, example_embeddings: torch.Tensor,
+                   image_encoder: Optional[nn.Module] = None) -> torch.jit.ScriptModule:
+    """The package's ``SamAdaptor`` over ``sam``'s weights as a TorchScript module (same inputs, outputs and code).
+
+    ``image_encoder``: the encoder traced by :func:`trace_encoder` (else it is traced here, on zeros).
+    """
     import warnings
 
     from ..architectures.sam_adaptor import SamAdaptor
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer warnings about shapes: the cross-check decides
-        parts = ScriptParts(sam.eval(), example_embeddings)
+        parts = ScriptParts(sam.eval(), example_embeddings, image_encoder)
         return torch.jit.script(SamAdaptor(model_type, sam=parts).eval())
