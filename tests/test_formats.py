@@ -236,15 +236,15 @@ def test_missing_onnxruntime_is_a_skip_with_the_install_command():
     assert lines[1:] == ["True", "None"]
 
 
-def test_the_worker_strips_debug_records_and_keeps_a_loadable_archive():
-    """without_debug_records rewrites with torch's own writer: loadable, no source paths."""
-    from samzoo.builder.export_worker import without_debug_records
+def test_the_worker_strips_debug_records_and_keeps_a_loadable_archive(tmp_path):
+    """copy_without_debug_records rewrites with torch's own writer: loadable, no source paths."""
+    from samzoo.builder.export_worker import copy_without_debug_records
 
     module = torch.jit.script(torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU()))
-    buffer = io.BytesIO()
-    torch.jit.save(module, buffer)
-    stripped = without_debug_records(buffer.getvalue())
-    assert b".debug_pkl" in buffer.getvalue() and b".debug_pkl" not in stripped
+    module.save(str(tmp_path / "full.pt"))
+    copy_without_debug_records(tmp_path / "full.pt", tmp_path / "stripped.pt")
+    stripped = (tmp_path / "stripped.pt").read_bytes()
+    assert b".debug_pkl" in (tmp_path / "full.pt").read_bytes() and b".debug_pkl" not in stripped
     loaded = torch.jit.load(io.BytesIO(stripped))
     x = torch.randn(4, 3)
     assert torch.equal(loaded(x), module(x))

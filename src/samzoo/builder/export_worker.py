@@ -35,20 +35,18 @@ def _sam(checkpoint: Path, encoder: str):
     return build_sam(encoder, load_checkpoint(checkpoint).state_dict).eval()
 
 
-def without_debug_records(data: bytes) -> bytes:
-    """A TorchScript archive rewritten by torch's own archive writer, without its ``*.debug_pkl`` records."""
+def copy_without_debug_records(src: Path, dst: Path) -> None:
+    """The TorchScript archive ``src`` rewritten to ``dst`` by torch's own archive writer, without its ``*.debug_pkl`` records."""
     import torch
 
-    reader = torch._C.PyTorchFileReader(io.BytesIO(data))
-    out = io.BytesIO()
-    writer = torch._C.PyTorchFileWriter(out)
+    reader = torch._C.PyTorchFileReader(str(src))
+    writer = torch._C.PyTorchFileWriter(str(dst))
     for name in sorted(reader.get_all_records()):
         if name.endswith(".debug_pkl") or name == ".data/serialization_id":
             continue  # the writer computes the serialization id from the records it writes
         record = reader.get_record(name)
         writer.write_record(name, record, len(record))
     writer.write_end_of_file()
-    return out.getvalue()
 
 
 def encode_on_request(sam):
@@ -82,9 +80,12 @@ def export_torchscript(sam, encoder: str, out: Path, image_encoder=None) -> None
     from .torchscript import script_adaptor
 
     module = script_adaptor(encoder, sam, torch.zeros(1, 256, 64, 64), image_encoder)
-    buffer = io.BytesIO()
-    torch.jit.save(module, buffer)
-    out.write_bytes(without_debug_records(buffer.getvalue()))
+    full = out.with_name(out.name + ".with-debug")
+    try:
+        module.save(str(full))
+        copy_without_debug_records(full, out)
+    finally:
+        full.unlink(missing_ok=True)
 
 
 def export_onnx_decoder(sam, encoder: str, out: Path) -> None:
@@ -94,10 +95,17 @@ def export_onnx_decoder(sam, encoder: str, out: Path) -> None:
     masks with ``int(size)``, which the exporter freezes to the example's image size (masks of any
     other image size come out wrong); MobileSAM's crops with tensor sizes, which stay dynamic.
     """
+    import types
+
     import torch
     from mobile_sam.utils.onnx import SamOnnxModel
 
-    model = SamOnnxModel(sam, return_single_mask=True, use_stability_score=False, return_extra_metrics=False)
+    # the prompt encoder and mask decoder only: the exporter need not walk the image encoder's weights
+    parts = torch.nn.Module()
+    parts.prompt_encoder, parts.mask_decoder = sam.prompt_encoder, sam.mask_decoder
+    parts.image_encoder = types.SimpleNamespace(img_size=sam.image_encoder.img_size)
+    parts.mask_threshold = sam.mask_threshold
+    model = SamOnnxModel(parts, return_single_mask=True, use_stability_score=False, return_extra_metrics=False)
     size = sam.prompt_encoder.image_embedding_size
     generator = torch.Generator().manual_seed(0)
     dummy = (
