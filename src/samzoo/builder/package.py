@@ -74,9 +74,8 @@ def build_package(
     cover_caption: str | None = None,
     weight_formats: str | Sequence[str] | None = None,
 ) -> BuildResult:
-    """Build the BioImage.IO package of catalog model ``name`` from the SAM weights in ``checkpoint``.
-
-    A pure function of its inputs: the same inputs give a byte-identical zip.
+    """Build the BioImage.IO package of catalog model ``name`` from the SAM weights in ``checkpoint``: a pure
+    function of its inputs (the same inputs give a byte-identical zip).
 
     Args:
         name: any catalog name (``vit_b_lm``, ``diplomatic-bug``, ``noisy-ox/1.2``, a user model).
