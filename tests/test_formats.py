@@ -248,3 +248,19 @@ def test_the_worker_strips_debug_records_and_keeps_a_loadable_archive(tmp_path):
     loaded = torch.jit.load(io.BytesIO(stripped))
     x = torch.randn(4, 3)
     assert torch.equal(loaded(x), module(x))
+
+
+def test_build_all_rebuilds_when_the_formats_change_and_keeps_old_indexes_valid(tmp_path):
+    """The --all index fingerprint covers the extra formats; the state dict alone hashes as before formats existed."""
+    import hashlib
+
+    from samzoo import __version__
+    from samzoo.pipeline import fingerprint
+
+    ckpt = tmp_path / "m.pt"
+    ckpt.write_bytes(b"x")
+    plain = fingerprint("spec", str(ckpt), None, False, "cpu")
+    stat = [str(ckpt), ckpt.stat().st_size, ckpt.stat().st_mtime_ns]
+    old_style = "sha256:" + hashlib.sha256(json.dumps(["spec", stat, None, False, "cpu", __version__]).encode()).hexdigest()
+    assert plain == fingerprint("spec", str(ckpt), None, False, "cpu", ()) == old_style
+    assert fingerprint("spec", str(ckpt), None, False, "cpu", ("torchscript",)) != plain

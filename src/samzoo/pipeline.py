@@ -91,11 +91,15 @@ def _stat_key(path: str | None) -> list[Any] | None:
     return [os.path.abspath(path), st.st_size, st.st_mtime_ns]
 
 
-def fingerprint(spec_text: str, checkpoint: str | None, decoder: str | None, validate: bool, device: str) -> str:
-    """A hash of everything a model's package depends on; files count by path, size and mtime (no re-hash)."""
+def fingerprint(spec_text: str, checkpoint: str | None, decoder: str | None, validate: bool, device: str,
+                weight_formats: tuple[str, ...] = ()) -> str:
+    """A hash of everything a model's package depends on; files count by path, size and mtime (no re-hash).
+
+    ``weight_formats``: the extra formats (none for the state dict alone, so older indexes stay valid)."""
     from . import __version__
 
-    blob = json.dumps([spec_text, _stat_key(checkpoint), _stat_key(decoder), validate, device, __version__])
+    parts = [spec_text, _stat_key(checkpoint), _stat_key(decoder), validate, device, __version__]
+    blob = json.dumps([*parts, list(weight_formats)] if weight_formats else parts)
     return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -148,9 +152,8 @@ def _inputs(task: Task, catalog: Catalog) -> Task:
 
 
 def _task_fingerprint(task: Task, catalog: Catalog) -> str:
-    formats = () if task.weight_formats == ("pytorch_state_dict",) else task.weight_formats  # older indexes stay valid
-    return fingerprint(dump_spec(catalog.models[task.model_type]), task.checkpoint, task.decoder, task.validate, task.device,
-                       *formats)
+    extra = tuple(f for f in task.weight_formats if f != "pytorch_state_dict")
+    return fingerprint(dump_spec(catalog.models[task.model_type]), task.checkpoint, task.decoder, task.validate, task.device, extra)
 
 
 def _run_task(task: Task, start: float) -> Entry:
