@@ -466,3 +466,21 @@ def test_all_nan_test_output_fails_inference(good_folder, tmp_path):
     check = report.check("inference")
     assert check.status == "failed" and "'scores' has" in check.message and "NaN" in check.message, check
     assert not report.passed
+
+
+def test_validation_leaves_the_callers_random_state_and_environment_alone(good_folder):
+    """Seeds are set for the checks only (bioimageio.core's enable_determinism would leave them, and more, changed)."""
+    import os
+
+    import numpy as np
+    import torch
+
+    torch.manual_seed(123)
+    np.random.seed(123)
+    expected = torch.rand(3), np.random.rand(3)
+    torch.manual_seed(123)
+    np.random.seed(123)
+    env, deterministic = dict(os.environ), torch.are_deterministic_algorithms_enabled()
+    assert validate_package(good_folder, quick=True).passed
+    assert torch.equal(torch.rand(3), expected[0]) and np.array_equal(np.random.rand(3), expected[1])
+    assert dict(os.environ) == env and torch.are_deterministic_algorithms_enabled() == deterministic

@@ -251,7 +251,10 @@ def _validate_opened(pkg: OpenedPackage, device: str, quick: bool, checks: _Chec
     if checks.results["files"].status == "failed":
         checks.skip_rest("package files are missing or corrupt (see files)")
         return rdf
-    _run_inference(descr, rdf, device, quick, checks, weight_format)
+    from .session import seeded
+
+    with seeded(device):
+        _run_inference(descr, rdf, device, quick, checks, weight_format)
     return rdf
 
 
@@ -264,9 +267,6 @@ def _run_inference(descr, rdf: dict, device: str, quick: bool, checks: _Checks, 
     start = time.perf_counter()
     checks.announce("inference")  # loading the model is part of it
     try:
-        from bioimageio.core import enable_determinism
-
-        enable_determinism("seed_only")
         session = ModelSession(descr, device, weight_format)
     except Exception as e:
         msg = str(e) if isinstance(e, ModelLoadError) else f"could not load the model: {type(e).__name__}: {one_line(e, 200)}"

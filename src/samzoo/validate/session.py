@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from typing import Any
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 
@@ -55,6 +55,27 @@ def explain_load_error(message: str) -> str | None:
 
 class ModelLoadError(Exception):
     """The package's model could not be created (its architecture raised, weights do not fit, ...)."""
+
+
+@contextlib.contextmanager
+def seeded(device: str) -> Iterator[None]:
+    """torch's and numpy's global generators seeded with 0 inside the block, restored after it.
+
+    What bioimageio.core's ``enable_determinism("seed_only")`` does for ``bioimageio test``, without
+    its process-wide side effects (it leaves the seeds changed, sets ``TF_ENABLE_ONEDNN_OPTS`` and
+    resets ``torch.use_deterministic_algorithms``, which also imports torch's compiler: 3 s).
+    """
+    import torch
+
+    cuda = [torch.device(device).index or 0] if device.startswith("cuda") else []
+    state = np.random.get_state()
+    with torch.random.fork_rng(devices=cuda):
+        torch.manual_seed(0)
+        np.random.seed(0)
+        try:
+            yield
+        finally:
+            np.random.set_state(state)
 
 
 def resolve_device(device: str) -> str:
