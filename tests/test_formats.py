@@ -264,3 +264,20 @@ def test_build_all_rebuilds_when_the_formats_change_and_keeps_old_indexes_valid(
     old_style = "sha256:" + hashlib.sha256(json.dumps(["spec", stat, None, False, "cpu", __version__]).encode()).hexdigest()
     assert plain == fingerprint("spec", str(ckpt), None, False, "cpu", ()) == old_style
     assert fingerprint("spec", str(ckpt), None, False, "cpu", ("torchscript",)) != plain
+
+
+def test_a_failed_build_leaves_no_export_folder_and_no_worker(tmp_path, vit_t_checkpoint):
+    """The worker starts before the checkpoint is read; a build that then fails stops it and removes its folder."""
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = run_cli("build", "vit_b_lm", "--checkpoint", str(vit_t_checkpoint), "-o", str(out / "x.zip"), "--weight-format", ALL)
+    assert proc.returncode in (1, 2) and "vit_t" in proc.stderr
+    assert list(out.iterdir()) == []
+    workers = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if b"samzoo.builder.export_worker" in cmdline.read_bytes():
+                workers.append(cmdline.parent.name)
+        except OSError:
+            continue  # the process ended meanwhile
+    assert workers == []

@@ -11,7 +11,8 @@ What each package kind gets (``samzoo build --weight-format pytorch_state_dict,t
 * automatic instance segmentation: the state dict only; its seeded watershed (bioimage_cpp) is
   not a tensor program that TorchScript or ONNX can hold.
 
-The exports run in a fresh process (:mod:`.export_worker`) next to the builder's encoder pass. An
+The exports run in a fresh process (:mod:`.export_worker`), started before the builder reads the
+checkpoint; with TorchScript, its trace of the image encoder is the build's encoder pass. An
 export enters the package only when its outputs on the test inputs match the state dict's within
 the package's tolerances; otherwise the build says so in one line and leaves it out.
 """
@@ -89,14 +90,14 @@ class ExportJob:
     (:meth:`encode`): the encoder runs once for both.
     """
 
-    def __init__(self, checkpoint: Path, encoder: str, staging: Path, plan: FormatPlan) -> None:
+    def __init__(self, checkpoint: Path, encoder: str, folder: Path, plan: FormatPlan) -> None:
         cmd = [sys.executable, "-m", "samzoo.builder.export_worker", str(checkpoint), encoder]
         if plan.torchscript:
-            cmd += ["--torchscript", str(staging / torchscript_file(encoder)), "--encode"]
+            cmd += ["--torchscript", str(folder / torchscript_file(encoder)), "--encode"]
         if plan.onnx_decoder:
-            cmd += ["--onnx-decoder", str(staging / onnx_decoder_file(encoder))]
+            cmd += ["--onnx-decoder", str(folder / onnx_decoder_file(encoder))]
         self.encodes = plan.torchscript
-        self.staging = staging
+        self.folder = folder  # the worker's files; removed by stop()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if self.encodes else subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -104,7 +105,7 @@ class ExportJob:
         """The embeddings of the test image, from the worker's traced encoder pass; None if the worker failed."""
         import selectors
 
-        src, dst = self.staging / ".encoder_input.npy", self.staging / ".encoder_output.npy"
+        src, dst = self.folder / "encoder_input.npy", self.folder / "encoder_output.npy"
         try:
             np.save(src, image_bchw, allow_pickle=False)
             self.proc.stdin.write(f"{src} {dst}\n")
@@ -133,10 +134,26 @@ class ExportJob:
         return None
 
     def stop(self) -> None:
-        """Stop the worker (a failed or interrupted build leaves no process behind)."""
+        """Stop the worker and remove its folder (a failed or interrupted build leaves nothing behind)."""
+        import shutil
+
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def export_folder(near: Path) -> Path:
+    """A new private folder for the worker's files in the nearest existing folder at or above ``near``.
+
+    On the package's file system (its files are renamed into the package), creating no folder the user asked for.
+    """
+    import tempfile
+
+    place = near
+    while not place.is_dir() and place != place.parent:
+        place = place.parent
+    return Path(tempfile.mkdtemp(prefix=".samzoo-export-", dir=place))
 
 
 def _mismatch(name: str, expected: np.ndarray, actual: np.ndarray, rtol: float, atol: float, ppm: float) -> str | None:
@@ -218,3 +235,51 @@ def onnxruntime_missing() -> bool:
         return importlib.util.find_spec("onnxruntime") is None
     except (ImportError, ValueError):  # a broken or blocked installation counts as missing
         return True
+
+
+# --- the build's stages (called by package.py) ------------------------------------------------------
+
+def start_exports(b, mode: str | None, near: Path) -> ExportJob | None:
+    """The export worker of the formats an interactive package would get (None when there is nothing to export).
+
+    Started first, before this process reads the checkpoint, so that the two processes import torch side
+    by side; it writes into a private folder next to where the package will go (moved into the package
+    after the cross-check) and is stopped if the package turns out to be an automatic one.
+    """
+    plan = plan_formats(mode or "interactive", b.weight_formats)
+    if mode == "automatic" or not plan.any:
+        return None
+    if plan.onnx_decoder and onnxruntime_missing():
+        plan = FormatPlan(plan.torchscript, False, plan.notes)
+        if not plan.any:
+            return None
+    return ExportJob(b.checkpoint, b.spec.encoder, export_folder(near), plan)
+
+
+def finish_exports(b, staging: Path, job: ExportJob, arrays: dict[str, np.ndarray]) -> None:
+    """Wait for the exports; move each one whose outputs on the test inputs (``arrays``) match the state dict's into
+    ``staging``, and say why the others are left out (``b``: the builder's context)."""
+    import os
+
+    error = job.wait()
+    plan = b.format_plan
+    checks = [("torchscript", torchscript_file(b.spec.encoder), check_torchscript, plan.torchscript),
+              ("onnx prompt decoder", onnx_decoder_file(b.spec.encoder), check_onnx_decoder, plan.onnx_decoder)]
+    for what, fname, check, planned in checks:
+        if not planned:
+            continue
+        path = job.folder / fname
+        problem = f"the export failed ({error})" if error or not path.is_file() else None
+        if problem is None:
+            try:
+                problem = check(path, arrays, b.outputs)
+            except Exception as e:
+                problem = f"it cannot be run ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"
+        if problem is None:
+            os.replace(path, staging / fname)
+            b.extra_files.append(fname)
+            b.say(f"{what}: added; its outputs on the test inputs match the state dict's within the package's tolerances")
+        else:
+            path.unlink(missing_ok=True)
+            b.say(f"{what}: not added: {problem}")
+    b.timer.lap("other weight formats")

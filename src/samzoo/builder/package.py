@@ -132,39 +132,47 @@ def _result(b: BuildContext, out_path: Path, digest: str) -> BuildResult:
 
 def _run_stages(b: BuildContext, ref: ModelRef, decoder, mode_params, image, labels, output, version, force) -> tuple[Path, str]:
     """Every stage in order, each announced to ``on_stage``; returns (package path, sha256)."""
-    b.stage("reading the checkpoint")
-    _read_checkpoint(b, decoder)
-    _decide_mode(b, *mode_params)
-    b.stage("hashing the weights")
-    _decide_version(b, ref, version, force)
-    out_path = _output_path(b, output)
-    with staging_next_to(out_path) as (staging, tmp_zip):
-        job = _start_exports(b, staging)  # in its own process, from now on
-        try:
+    job = formats_mod.start_exports(b, mode_params[0], _output_near(output))  # imports torch while this process reads the checkpoint
+    try:
+        b.stage("reading the checkpoint")
+        _read_checkpoint(b, decoder)
+        _decide_mode(b, *mode_params)
+        if job is not None and not b.format_plan.any:  # an automatic package after all: nothing to export
+            job.stop()
+            job = None
+        b.stage("hashing the weights")
+        _decide_version(b, ref, version, force)
+        out_path = _output_path(b, output)
+        with staging_next_to(out_path) as (staging, tmp_zip):
             b.stage("preparing the model and test data")
             _model_and_test_data(b, image, labels)
-            if b.mode == "automatic":
-                b.stage("encoder and decoder pass (test outputs)")
-                ais_package.ais_pass(b, staging)
-                b.stage("writing test data, cover and documentation")
-                ais_package.stage_files(b, staging)
-                b.stage("describing and validating the rdf")
-                _write_rdf(b, staging, ais_package.ais_rdf(b, staging))
-            else:
-                b.stage("encoder pass (test outputs)")
-                _encoder_pass(b, staging, job)
-                if job is not None:
-                    b.stage("other weight formats (export and cross-check)")
-                    _finish_exports(b, staging, job)
-                b.stage("writing test data, cover and documentation")
-                _stage_files(b, staging)
-                b.stage("describing and validating the rdf")
-                _describe(b, staging)
-        finally:
-            if job is not None:
-                job.stop()
-        b.stage("writing the zip")
-        return out_path, _seal(b, staging, tmp_zip, out_path)
+            _package_files(b, staging, job)
+            b.stage("writing the zip")
+            return out_path, _seal(b, staging, tmp_zip, out_path)
+    finally:
+        if job is not None:
+            job.stop()
+
+
+def _package_files(b: BuildContext, staging: Path, job: formats_mod.ExportJob | None) -> None:
+    """Test outputs, exports and every file of the package, rdf.yaml last, in ``staging``."""
+    if b.mode == "automatic":
+        b.stage("encoder and decoder pass (test outputs)")
+        ais_package.ais_pass(b, staging)
+        b.stage("writing test data, cover and documentation")
+        ais_package.stage_files(b, staging)
+        b.stage("describing and validating the rdf")
+        _write_rdf(b, staging, ais_package.ais_rdf(b, staging))
+        return
+    b.stage("encoder pass (test outputs)")
+    _encoder_pass(b, staging, job)
+    if job is not None:
+        b.stage("other weight formats (export and cross-check)")
+        formats_mod.finish_exports(b, staging, job, _test_arrays(b))
+    b.stage("writing test data, cover and documentation")
+    _stage_files(b, staging)
+    b.stage("describing and validating the rdf")
+    _describe(b, staging)
 
 
 def _read_checkpoint(b: BuildContext, decoder: str | Path | None) -> None:
@@ -270,39 +278,6 @@ def _encoder_pass(b: BuildContext, staging: Path, job: formats_mod.ExportJob | N
     b.timer.lap("encoder pass and weights")
 
 
-def _start_exports(b: BuildContext, staging: Path) -> formats_mod.ExportJob | None:
-    """The export worker of the planned formats (None when there is nothing to export), running from now on."""
-    if not b.format_plan.any:
-        return None
-    return formats_mod.ExportJob(b.checkpoint, b.spec.encoder, staging, b.format_plan)
-
-
-def _finish_exports(b: BuildContext, staging: Path, job: formats_mod.ExportJob) -> None:
-    """Wait for the exports; keep each one whose outputs on the test inputs match the state dict's, say why otherwise."""
-    error = job.wait()
-    plan, arrays = b.format_plan, _test_arrays(b)
-    checks = [("torchscript", formats_mod.torchscript_file(b.spec.encoder), formats_mod.check_torchscript, plan.torchscript),
-              ("onnx prompt decoder", formats_mod.onnx_decoder_file(b.spec.encoder), formats_mod.check_onnx_decoder,
-               plan.onnx_decoder)]
-    for what, fname, check, planned in checks:
-        if not planned:
-            continue
-        path = staging / fname
-        problem = f"the export failed ({error})" if error or not path.is_file() else None
-        if problem is None:
-            try:
-                problem = check(path, arrays, b.outputs)
-            except Exception as e:
-                problem = f"it cannot be run ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"
-        if problem is None:
-            b.extra_files.append(fname)
-            b.say(f"{what}: added; its outputs on the test inputs match the state dict's within the package's tolerances")
-        else:
-            path.unlink(missing_ok=True)
-            b.say(f"{what}: not added: {problem}")
-    b.timer.lap("other weight formats")
-
-
 def _test_arrays(b: BuildContext) -> dict[str, np.ndarray]:
     """Tensor id -> test array: the inputs and the computed outputs."""
     tests = b.tests
@@ -376,6 +351,13 @@ def is_folder_output(output: str | Path) -> bool:
     """``output`` names a folder: an existing one, one written with a trailing ``/``, or a path without ``.zip``."""
     text = str(output)
     return Path(output).is_dir() or text.endswith(("/", os.sep)) or Path(text).suffix.lower() != ".zip"
+
+
+def _output_near(output: str | Path | None) -> Path:
+    """The folder the package will be in (it may not exist yet), known before the version is."""
+    if output is None:
+        return Path().absolute()
+    return (Path(output) if is_folder_output(output) else Path(output).parent).absolute()
 
 
 def _output_path(b: BuildContext, output: str | Path | None) -> Path:
