@@ -21,13 +21,6 @@ import numpy as np
 
 from ..architectures import SAM_ADAPTOR
 from ..catalog import Catalog, ModelRef, load_catalog, zoo_id
-from ..checkpoint import (
-    CheckpointError,
-    as_float32,
-    load_checkpoint,
-    load_state_dict_file,
-    nonfinite_problem,
-)
 from ..errors import ArgumentError, RunTimeFailure, SamzooError
 from ..hashing import file_digest
 from . import ais_package
@@ -177,6 +170,9 @@ def _package_files(b: BuildContext, staging: Path, job: formats_mod.ExportJob | 
 
 def _read_checkpoint(b: BuildContext, decoder: str | Path | None) -> None:
     """The SAM weights (their encoder must be the model's) and the instance-segmentation decoder, if any."""
+    # imported here, not at the top: torch loads now, after the export worker has started importing it too
+    from ..checkpoint import CheckpointError, as_float32, load_checkpoint, load_state_dict_file, nonfinite_problem
+
     spec = b.spec
     ckpt = load_checkpoint(b.checkpoint)
     if ckpt.encoder != spec.encoder:
