@@ -135,20 +135,8 @@ def ais_rdf(b, staging: Path) -> dict[str, Any]:
     rdf = rdf_mod.metadata_rdf(b.spec, b.decision.version)
     rdf["tags"] = sorted({*rdf["tags"], "instance-segmentation", "automatic-instance-segmentation"})
     rdf["inputs"], rdf["outputs"] = ais_tensors(sha)
-    rdf["weights"] = {
-        "pytorch_state_dict": {
-            "source": b.weights_file,
-            "sha256": sha[b.weights_file],
-            "architecture": {
-                "source": ARCHITECTURE_FILE,
-                "sha256": sha[ARCHITECTURE_FILE],
-                "callable": ARCHITECTURE_CALLABLE,
-                "kwargs": architecture_kwargs(b.spec.encoder, b.transposed, b.ais_params),
-            },
-            "pytorch_version": torch_version(),
-            "dependencies": {"source": "environment.yaml", "sha256": sha["environment.yaml"]},
-        }
-    }
+    architecture = (ARCHITECTURE_FILE, ARCHITECTURE_CALLABLE, architecture_kwargs(b.spec.encoder, b.transposed, b.ais_params))
+    rdf["weights"] = {"pytorch_state_dict": rdf_mod.state_dict_entry(b.weights_file, sha, architecture, torch_version())}
     rdf["config"] = {
         "bioimageio": {"reproducibility_tolerance": [{
             "output_ids": ["labels"], "relative_tolerance": 0.0, "absolute_tolerance": 0.0,

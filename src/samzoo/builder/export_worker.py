@@ -18,7 +18,6 @@ of stderr says what failed.
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 import warnings
 from pathlib import Path
@@ -116,13 +115,11 @@ def export_onnx_decoder(sam, encoder: str, out: Path) -> None:
         torch.tensor([1.0]),
         torch.tensor([1500.0, 2250.0]),
     )
-    buffer = io.BytesIO()
     torch.onnx.export(
-        model, dummy, buffer, dynamo=False, export_params=True, opset_version=ONNX_OPSET, do_constant_folding=True,
+        model, dummy, str(out), dynamo=False, export_params=True, opset_version=ONNX_OPSET, do_constant_folding=True,
         input_names=list(ONNX_INPUTS), output_names=list(ONNX_OUTPUTS),
         dynamic_axes={"point_coords": {1: "num_points"}, "point_labels": {1: "num_points"}},
     )
-    out.write_bytes(buffer.getvalue())
 
 
 def main(argv: list[str] | None = None) -> int:

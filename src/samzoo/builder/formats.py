@@ -62,17 +62,22 @@ class FormatPlan:
 
 
 def plan_formats(mode: str, formats: Sequence[str]) -> FormatPlan:
-    """The exports a package of ``mode`` gets for the requested ``formats`` (one note per format it cannot express)."""
+    """The exports a package of ``mode`` gets for the requested ``formats`` and the runtimes installed here
+    (one note per format it cannot express or check)."""
     notes = []
     if mode == "automatic":
         notes += [f"{f}: not added: the automatic instance segmentation ends in a seeded watershed (bioimage_cpp), "
                   f"which {f} cannot express; the package has pytorch_state_dict weights only"
                   for f in formats if f != "pytorch_state_dict"]
         return FormatPlan(notes=tuple(notes))
-    if "onnx" in formats:
+    onnx_decoder = "onnx" in formats
+    if onnx_decoder:
         notes.append("onnx: no weights entry (an ONNX graph has no optional inputs, and the prompts and embeddings are "
                      "optional); the ONNX prompt decoder is attached instead")
-    return FormatPlan(torchscript="torchscript" in formats, onnx_decoder="onnx" in formats, notes=tuple(notes))
+    if onnx_decoder and onnxruntime_missing():
+        onnx_decoder = False
+        notes.append(f"onnx: the prompt decoder is not attached: onnxruntime, which checks it, is not installed ({ONNX_RUNTIME_HINT})")
+    return FormatPlan(torchscript="torchscript" in formats, onnx_decoder=onnx_decoder, notes=tuple(notes))
 
 
 def torchscript_file(encoder: str) -> str:
@@ -249,10 +254,6 @@ def start_exports(b, mode: str | None, near: Path) -> ExportJob | None:
     plan = plan_formats(mode or "interactive", b.weight_formats)
     if mode == "automatic" or not plan.any:
         return None
-    if plan.onnx_decoder and onnxruntime_missing():
-        plan = FormatPlan(plan.torchscript, False, plan.notes)
-        if not plan.any:
-            return None
     return ExportJob(b.checkpoint, b.spec.encoder, export_folder(near), plan)
 
 

@@ -215,9 +215,6 @@ def _decide_mode(b: BuildContext, mode: str | None, params: Mapping[str, Any] | 
         b.decoder_state = decoder_only(b.decoder_state)
         b.transposed = check_decoder_state(b.decoder_state, "the decoder")
     b.format_plan = formats_mod.plan_formats(b.mode, b.weight_formats)
-    if b.format_plan.onnx_decoder and formats_mod.onnxruntime_missing():
-        missing = f"onnx: the prompt decoder is not attached: onnxruntime, which checks it, is not installed ({formats_mod.ONNX_RUNTIME_HINT})"
-        b.format_plan = formats_mod.FormatPlan(b.format_plan.torchscript, False, (*b.format_plan.notes, missing))
     for note in b.format_plan.notes:
         b.say(note)
 

@@ -160,6 +160,19 @@ class RdfInputs:
     onnx_decoder_file: str | None = None  # the ONNX prompt decoder (an attachment)
 
 
+def state_dict_entry(weights_file: str, sha: Mapping[str, str], architecture: tuple[str, str, dict[str, Any]],
+                     torch_version: str) -> dict[str, Any]:
+    """``weights.pytorch_state_dict``: the weights, the architecture (file, callable, kwargs), torch and environment.yaml."""
+    source, callable_name, kwargs = architecture
+    return {
+        "source": weights_file,
+        "sha256": sha[weights_file],
+        "architecture": {"source": source, "sha256": sha[source], "callable": callable_name, "kwargs": kwargs},
+        "pytorch_version": torch_version,
+        "dependencies": _file("environment.yaml", sha),
+    }
+
+
 def model_rdf(inputs: RdfInputs) -> dict[str, Any]:
     """The rdf.yaml content of a package."""
     spec, sha = inputs.spec, inputs.sha
@@ -167,20 +180,9 @@ def model_rdf(inputs: RdfInputs) -> dict[str, Any]:
     rdf = metadata_rdf(spec, inputs.version)
     rdf["inputs"] = tensor_inputs
     rdf["outputs"] = tensor_outputs
-    rdf["weights"] = {
-        "pytorch_state_dict": {
-            "source": inputs.weights_file,
-            "sha256": sha[inputs.weights_file],
-            "architecture": {
-                "source": ARCHITECTURE_FILE,
-                "sha256": sha[ARCHITECTURE_FILE],
-                "callable": ARCHITECTURE_CALLABLE,
-                "kwargs": {"model_type": spec.encoder},
-            },
-            "pytorch_version": inputs.torch_version,
-            "dependencies": _file("environment.yaml", sha),
-        }
-    }
+    rdf["weights"] = {"pytorch_state_dict": state_dict_entry(
+        inputs.weights_file, sha, (ARCHITECTURE_FILE, ARCHITECTURE_CALLABLE, {"model_type": spec.encoder}), inputs.torch_version,
+    )}
     if inputs.torchscript_file:
         rdf["weights"]["torchscript"] = {
             **_file(inputs.torchscript_file, sha), "parent": "pytorch_state_dict", "pytorch_version": inputs.torch_version,
