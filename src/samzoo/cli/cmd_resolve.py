@@ -7,7 +7,7 @@ import sys
 
 from ..catalog import load_catalog
 from ..errors import SamzooError
-from ._output import print_json, table
+from ._output import print_json, print_listing
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -92,15 +92,8 @@ def cmd_cache_list(args: argparse.Namespace) -> int:
     cache, names = _cache(), _names_by_hash()
     rows = [{"model": names.get(e.hash, "-"), "hash": e.hash, "size": e.size, "stamped": e.stamped, "path": str(e.path)}
             for e in cache.entries()]
-    if args.json:
-        print_json(rows)
-        return 0
-    print(f"cache: {cache.root}")
-    if not rows:
-        print("(empty)")
-        return 0
-    print(table([[r["model"], f"{r['size'] / 1e6:.1f} MB", "yes" if r["stamped"] else "no", r["path"]] for r in rows],
-                ["MODEL", "SIZE", "VERIFIED", "PATH"]))
+    print_listing(rows, args.json, f"cache: {cache.root}", "(empty)", ["MODEL", "SIZE", "VERIFIED", "PATH"],
+                  lambda r: [r["model"], f"{r['size'] / 1e6:.1f} MB", "yes" if r["stamped"] else "no", r["path"]])
     return 0
 
 

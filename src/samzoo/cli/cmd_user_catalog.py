@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..catalog import DOMAINS, ENCODERS
 from ..errors import ArgumentError
-from ._output import print_json, table
+from ._output import print_listing
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -85,15 +85,9 @@ def cmd_catalog_list(args: argparse.Namespace) -> int:
     rows = [{"model_type": s.model_type, "encoder": s.encoder, "domain": s.domain, "nickname": s.nickname,
              "authors": [a.name for a in s.authors], "weights": s.current.weights.encoder.url if s.current.weights else None,
              "spec_file": s.spec_file} for s in specs]
-    if args.json:
-        print_json(rows)
-        return 0
-    print(f"user catalog: {user_spec_dir()}")
-    if not rows:
-        print("(empty: add a model with `samzoo catalog add NAME --weights FILE`)")
-        return 0
-    print(table([[r["model_type"], r["encoder"], r["domain"], ", ".join(r["authors"]) or "-", r["weights"] or "-"] for r in rows],
-                ["MODEL TYPE", "ENCODER", "DOMAIN", "AUTHORS", "WEIGHTS"]))
+    print_listing(rows, args.json, f"user catalog: {user_spec_dir()}", "(empty: add a model with `samzoo catalog add NAME --weights FILE`)",
+                  ["MODEL TYPE", "ENCODER", "DOMAIN", "AUTHORS", "WEIGHTS"],
+                  lambda r: [r["model_type"], r["encoder"], r["domain"], ", ".join(r["authors"]) or "-", r["weights"] or "-"])
     return 0
 
 
