@@ -5,7 +5,7 @@ Modules: ``catalog`` (model specs and names), ``recommend`` (which model to use)
 ``resolver`` (load a model by name through a verified cache), ``pipeline``
 (build and validate the whole catalog), ``cli``.
 
-Heavy modules (torch, bioimageio) are imported only when first used::
+Modules are imported when first used (a worker process of samzoo imports only what it runs)::
 
     import samzoo
     sam = samzoo.load_sam("vit_b_lm")            # segment_anything Sam, weights verified and cached
@@ -17,7 +17,6 @@ Heavy modules (torch, bioimageio) are imported only when first used::
 from importlib import import_module
 from typing import Any
 
-from .catalog import Catalog, ModelRef, ModelSpec, load_catalog
 from .errors import SamzooError, SpecError, UnknownModelError
 
 
@@ -34,6 +33,10 @@ def _version() -> str:
 __version__ = _version()
 
 _LAZY = {
+    "Catalog": ("samzoo.catalog", "Catalog"),
+    "ModelRef": ("samzoo.catalog", "ModelRef"),
+    "ModelSpec": ("samzoo.catalog", "ModelSpec"),
+    "load_catalog": ("samzoo.catalog", "load_catalog"),
     "resolve": ("samzoo.resolver", "resolve"),
     "recommend": ("samzoo.choosing", "recommend"),
     "load_sam": ("samzoo.resolver", "load_sam"),
@@ -44,8 +47,7 @@ _LAZY = {
     "build_all": ("samzoo.pipeline", "build_all"),
 }
 
-__all__ = ["Catalog", "ModelRef", "ModelSpec", "SamzooError", "SpecError", "UnknownModelError", "load_catalog",
-           "__version__", *_LAZY]
+__all__ = ["SamzooError", "SpecError", "UnknownModelError", "__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

@@ -18,6 +18,10 @@ pixels of the input image, x before y):
 
 Outputs: ``masks`` B x O x 1 x H x W uint8 (0/1), ``scores`` B x O x 1 float32
 (predicted IoU), ``embeddings`` B x 256 x 64 x 64 float32.
+
+The ViT image encoders (vit_b, vit_l, vit_h) compute their attention with
+``scaled_dot_product_attention`` (:class:`FastAttention`): the same weights and the
+same result up to float rounding, about a third less time on a CPU.
 """
 
 from typing import Optional, Tuple
@@ -42,6 +46,62 @@ def build_sam_module(model_type: str) -> nn.Module:
     return sam_model_registry[model_type]()
 
 
+def _rel_pos(size: int, rel_pos: torch.Tensor) -> torch.Tensor:
+    """Relative positional embeddings for ``size`` queries and keys (segment_anything's ``get_rel_pos``)."""
+    max_rel_dist = 2 * size - 1
+    if rel_pos.shape[0] != max_rel_dist:
+        rel_pos = F.interpolate(rel_pos.reshape(1, rel_pos.shape[0], -1).permute(0, 2, 1), size=max_rel_dist, mode="linear")
+        rel_pos = rel_pos.reshape(-1, max_rel_dist).permute(1, 0)
+    coords = torch.arange(size, device=rel_pos.device)
+    return rel_pos[(coords[:, None] - coords[None, :] + (size - 1)).long()]
+
+
+class FastAttention(nn.Module):
+    """segment_anything's image-encoder ``Attention`` with ``scaled_dot_product_attention``.
+
+    Same parameter names (so the same state dict keys); the decomposed relative position
+    terms are added as the attention mask, written once instead of added to the attention
+    matrix, and softmax and the value product run fused.
+    """
+
+    def __init__(self, attn: nn.Module) -> None:
+        super().__init__()
+        self.num_heads = int(attn.num_heads)
+        self.qkv = attn.qkv
+        self.proj = attn.proj
+        self.use_rel_pos = bool(attn.use_rel_pos)
+        if self.use_rel_pos:
+            self.rel_pos_h = attn.rel_pos_h
+            self.rel_pos_w = attn.rel_pos_w
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, h, w, _ = x.shape
+        qkv = self.qkv(x).reshape(b, h * w, 3, self.num_heads, -1).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv.reshape(3, b * self.num_heads, h * w, -1).unbind(0)
+        mask: Optional[torch.Tensor] = None
+        if self.use_rel_pos:
+            r_q = q.reshape(q.shape[0], h, w, -1)
+            rel_h = torch.einsum("bhwc,hkc->bhwk", r_q, _rel_pos(h, self.rel_pos_h))
+            rel_w = torch.einsum("bhwc,wkc->bhwk", r_q, _rel_pos(w, self.rel_pos_w))
+            bias = torch.empty((q.shape[0], h, w, h, w), dtype=q.dtype, device=q.device)
+            torch.add(rel_h.unsqueeze(-1), rel_w.unsqueeze(-2), out=bias)
+            mask = bias.view(q.shape[0], h * w, h * w)
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        out = out.view(b, self.num_heads, h, w, -1).permute(0, 2, 3, 1, 4).reshape(b, h, w, -1)
+        return self.proj(out)
+
+
+def use_fast_attention(sam: nn.Module) -> nn.Module:
+    """Give a ViT image encoder's blocks :class:`FastAttention` (TinyViT, vit_t, and traced encoders are left as they are)."""
+    if isinstance(sam.image_encoder, torch.jit.ScriptModule):
+        return sam
+    for block in getattr(sam.image_encoder, "blocks", ()):
+        attn = getattr(block, "attn", None)
+        if attn is not None and not isinstance(attn, FastAttention) and all(hasattr(attn, a) for a in ("qkv", "proj", "num_heads", "use_rel_pos")):
+            block.attn = FastAttention(attn)
+    return sam
+
+
 def resized_shape(height: int, width: int, long_side: int = IMAGE_SIZE) -> Tuple[int, int]:
     """(h, w) after scaling the longest side to ``long_side`` (as SAM's ResizeLongestSide)."""
     scale = long_side * 1.0 / max(height, width)
@@ -63,10 +123,12 @@ class SamAdaptor(nn.Module):
     ``torchscript`` weights of a package (``samzoo build --weight-format torchscript``).
     """
 
-    def __init__(self, model_type: str, sam: Optional[nn.Module] = None) -> None:
+    def __init__(self, model_type: str, sam: Optional[nn.Module] = None, fast_attention: bool = True) -> None:
         super().__init__()
         self.model_type = model_type
         self.sam = build_sam_module(model_type) if sam is None else sam
+        if fast_attention:
+            use_fast_attention(self.sam)
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Load a plain SAM state dict (``image_encoder.*``, ``prompt_encoder.*``, ``mask_decoder.*``)."""

@@ -253,7 +253,7 @@ def _encoder_pass(b: BuildContext, staging: Path, job: formats_mod.ExportJob | N
     saver = threading.Thread(target=save_weights, args=(b.state_dict, staging / b.weights_file, save_errors, verbatim))
     saver.start()  # I/O next to compute
     try:
-        adaptor = SamAdaptor(b.spec.encoder, sam=b.sam).eval()
+        adaptor = SamAdaptor(b.spec.encoder, sam=b.sam, fast_attention=False).eval()  # test outputs: SAM's own attention
         traced = job.encode(tests.image_bchw) if job is not None and job.encodes else None
         with torch.inference_mode(), low_memory_attention(b.sam), thread_independent():
             embeddings = torch.from_numpy(traced) if traced is not None else adaptor.encode(torch.from_numpy(tests.image_bchw))

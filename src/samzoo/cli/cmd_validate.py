@@ -47,6 +47,17 @@ def _done_line(report, done: int, total: int) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from ..validate.model_worker import ModelWorker
+
+    # validated in this process: the model worker starts first, its imports run beside everything else
+    here = args.scheduler is None and args.jobs == 1
+    with ModelWorker() as worker:
+        if here:
+            worker.start()
+        return _validate_command(args, worker if here else None)
+
+
+def _validate_command(args: argparse.Namespace, worker) -> int:
     from ..validate import expand_sources
     from ..validate.bioimageio_summary import check_summary_target
     from ..validate.core_releases import check_core_versions
@@ -64,7 +75,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     sources = expand_sources(args.sources)
     if args.summary:
         check_summary_target(args.summary, len(sources))
-    reports = _validate_with_progress(sources, device, args)
+    reports = _validate_with_progress(sources, device, args, worker)
     code = _write_outputs(reports, reports_to, args)
     if args.json:
         from ..validate.report import to_json
@@ -75,7 +86,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return code if code else (0 if all(r.passed for r in reports) else 1)
 
 
-def _validate_with_progress(sources: list, device: str, args: argparse.Namespace) -> list:
+def _validate_with_progress(sources: list, device: str, args: argparse.Namespace, worker) -> list:
     """Validate, showing the check each package is at (on a terminal, unless --quiet)."""
     from ..validate import validate_many
 
@@ -90,7 +101,7 @@ def _validate_with_progress(sources: list, device: str, args: argparse.Namespace
         return validate_many(
             sources, device=device, quick=args.quick, on_done=lambda r, done, n: progress.line(_done_line(r, done, n)),
             on_check=on_check, core_versions=args.core_versions, catalog=args.catalog, weight_format=args.weight_format,
-            **job_kwargs(args),
+            model_worker=worker, **job_kwargs(args),
         )
 
 

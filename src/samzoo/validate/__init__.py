@@ -14,10 +14,20 @@ The validator never imports ``samzoo.builder``; it works on any package
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import Any
+
 from .result import CHECK_NAMES, CheckResult, CoreResult, PackageReport, Status
-from .many import validate_many
-from .runner import validate_package
-from .source import expand_sources
+
+# imported when first used: the model worker (python -m samzoo.validate.model_worker) needs none of them
+_LAZY = {"validate_many": ".many", "validate_package": ".runner", "expand_sources": ".source"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'samzoo.validate' has no attribute {name!r}")
+    return getattr(import_module(_LAZY[name], __name__), name)
+
 
 __all__ = [
     "CHECK_NAMES",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -11,19 +12,21 @@ from ..errors import SamzooError
 from ..jobs import Outcome, Placement, describe_error, run_jobs
 from .result import PackageReport
 from .core_releases import check_core_versions
-from .runner import check_catalog_dir, check_weight_format, crashed_report, validate_package
+from .model_worker import ModelWorker
+from .runner import check_catalog_dir, check_weight_format, crashed_report, validate_with
 from .session import resolve_device
 
 
 def validate_job(source: str, device: str, quick: bool, path: str | None = None, core_versions: Sequence[str] = (),
                  catalog: str | None = None, on_check: Callable[[str], None] | None = None,
-                 weight_format: str | None = None) -> PackageReport:
+                 weight_format: str | None = None, model_worker: ModelWorker | None = None) -> PackageReport:
     """One package's report, on whatever worker runs it; never raises (a device it lacks is a failed package).
 
-    ``path``: where the worker finds ``source`` when that differs (an absolute path for another machine)."""
+    ``path``: where the worker finds ``source`` when that differs (an absolute path for another machine).
+    ``model_worker``: where the model checks run (None: in this process, e.g. a Dask worker)."""
     try:
-        report = validate_package(path or source, device=device, quick=quick, core_versions=core_versions, catalog=catalog,
-                                  on_check=on_check, weight_format=weight_format)
+        report = validate_with(model_worker, path or source, device=device, quick=quick, core_versions=core_versions,
+                               catalog=catalog, on_check=on_check, weight_format=weight_format)
         return replace(report, source=source) if path else report
     except SamzooError as e:
         return crashed_report(source, str(e), device, quick)
@@ -44,6 +47,7 @@ def validate_many(
     catalog: str | Path | None = None,
     on_check: Callable[[str, str], None] | None = None,
     weight_format: str | None = None,
+    model_worker: ModelWorker | None = None,
 ) -> list[PackageReport]:
     """Validate every source; reports come back in the order of ``sources``.
 
@@ -55,6 +59,10 @@ def validate_many(
     called as each finishes. ``core_versions`` and ``catalog`` as for :func:`validate_package`.
     ``on_check(source, check)`` is called as each check starts (when the packages are validated in this process).
     ``weight_format``: test only this format of each package (as for :func:`validate_package`).
+    In this process (``jobs=1``), the checks that run a package's code run in one worker process
+    shared by all packages (``isolate=True`` of :func:`validate_package`): a package that crashes it
+    fails alone, and a new worker serves the next one. ``model_worker``: that worker, to start it early
+    or share it between calls (the caller closes it); by default one is started and closed here.
     """
     placement = Placement.of(jobs, scheduler, resources)
     cores = check_core_versions(core_versions)
@@ -72,9 +80,13 @@ def validate_many(
 
     # a cluster's workers run in other folders, maybe on other machines: they get absolute paths
     extra = (cores, str(catalog_dir.resolve()) if catalog_dir else None)
-    calls = [(s, device, quick, os.path.abspath(s) if placement.scheduler else None, *extra, _per_check(on_check, s, placement),
-              weight_format) for s in sources]
-    run_jobs(validate_job, calls, placement, on_done=finished)
+    # in this process, the model checks run in one worker process of their own (crash isolation, overlapped imports);
+    # a Dask worker runs them itself: it is a process of its own already
+    here = placement.scheduler is None and (placement.jobs == 1 or len(sources) <= 1)  # as run_jobs decides
+    with ModelWorker() if here and model_worker is None else contextlib.nullcontext(model_worker if here else None) as worker:
+        calls = [(s, device, quick, os.path.abspath(s) if placement.scheduler else None, *extra, _per_check(on_check, s, placement),
+                  weight_format, worker) for s in sources]
+        run_jobs(validate_job, calls, placement, on_done=finished)
     return reports  # type: ignore[return-value]
 
 

@@ -13,66 +13,20 @@ from collections.abc import Callable, Iterator, Sequence
 from ..errors import ArgumentError
 from ..untrusted import InputLimitError, read_bytes_bounded
 from .checks_env import check_environment
-from .checks_ais import ais_output, check_ais, check_partner_gates
+from .checks_ais import check_partner_gates
 from .checks_format import check_files, check_format, read_rdf
-from .checks_formats import check_weight_formats
 from .core_releases import check_core_versions
 from .environment_file import EnvRequirements, weights_entry
 from .checks_zoo import check_zoo
 from .identity import check_identity
-from .result import CHECK_NAMES, CheckResult, CoreResult, PackageReport, one_line
+from .model_checks import Checks, quiet_libraries, run_model_checks
+from .model_worker import ModelWorker
+from .result import CheckResult, CoreResult, PackageReport
 from .session import resolve_device
 from .source import OpenedPackage, SourceError, open_package
 
 _COVER_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml"}
 _COVER_MAX = 2 * 1024 * 1024
-
-
-class _Checks:
-    """Collects check results in order; runs each check guarded and timed."""
-
-    def __init__(self, on_check: Callable[[str], None] | None = None) -> None:
-        self.results: dict[str, CheckResult] = {}
-        self.on_check = on_check
-
-    def announce(self, name: str) -> None:
-        """Tell the caller that check ``name`` starts (progress); a failing callback never stops the validation."""
-        if self.on_check is not None:
-            with contextlib.suppress(Exception):
-                self.on_check(name)
-
-    def run(self, name: str, fn: Callable[[], CheckResult | tuple[CheckResult, ...]]) -> None:
-        self.announce(name)
-        start = time.perf_counter()
-        try:
-            out = fn()
-        except Exception as e:  # a check must never crash the validation
-            out = CheckResult(name, "failed", f"unexpected error: {type(e).__name__}: {one_line(e, 200)}")
-        results = out if isinstance(out, tuple) else (out,)
-        seconds = time.perf_counter() - start
-        for i, r in enumerate(results):  # checks sharing one computation: its time goes to the first
-            self.results[r.name] = CheckResult(r.name, r.status, r.message, round(seconds if i == 0 else 0.0, 3), r.details)
-
-    def skip_rest(self, reason: str) -> None:
-        for name in CHECK_NAMES:
-            self.results.setdefault(name, CheckResult(name, "skipped", reason))
-
-    def ordered(self) -> tuple[CheckResult, ...]:
-        return tuple(self.results[n] for n in CHECK_NAMES if n in self.results)
-
-
-def _quiet_libraries() -> None:
-    """Keep bioimageio's loguru output and third-party warnings off the user's terminal.
-
-    Called inside ``warnings.catch_warnings()``: the caller's warning filters are restored afterwards."""
-    try:
-        from loguru import logger
-
-        logger.disable("bioimageio")
-    except ImportError:  # pragma: no cover
-        pass
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    warnings.filterwarnings("ignore", category=UserWarning)
 
 
 @contextlib.contextmanager
@@ -113,6 +67,7 @@ def _text(value: object) -> str | None:
 def validate_package(
     source: str | Path, device: str = "cpu", quick: bool = False, core_versions: Sequence[str] = (),
     catalog: str | Path | None = None, on_check: Callable[[str], None] | None = None, weight_format: str | None = None,
+    isolate: bool = False,
 ) -> PackageReport:
     """Validate one package (zip, folder or rdf.yaml) and return its report; never raises for a bad package.
 
@@ -127,6 +82,10 @@ def validate_package(
         on_check: called with each check's name as it starts (for progress displays).
         weight_format: test only this weight format (``torchscript``, ...); by default ``inference`` tests the
             first declared format that can run here and ``weight_formats`` every other one.
+        isolate: run the checks that execute the package's code in a fresh worker process
+            (:mod:`.model_worker`): a crash of that code fails the package instead of ending the caller,
+            and the worker's imports overlap with the file checks (faster from a cold start, slower
+            where torch is imported already). :func:`~samzoo.validate.validate_many` and the CLI do.
 
     Returns:
         A :class:`PackageReport`: ``passed``, ``status``, ``checks`` (name, status, message, seconds, details).
@@ -139,13 +98,25 @@ def validate_package(
         report = samzoo.validate_package("model.zip", quick=True)
         print(report.status, [c.name for c in report.checks if c.status == "failed"])
     """
+    with ModelWorker() if isolate else contextlib.nullcontext() as worker:
+        return validate_with(worker, source, device, quick, core_versions, catalog, on_check, weight_format)
+
+
+def validate_with(
+    worker: ModelWorker | None, source: str | Path, device: str = "cpu", quick: bool = False,
+    core_versions: Sequence[str] = (), catalog: str | Path | None = None,
+    on_check: Callable[[str], None] | None = None, weight_format: str | None = None,
+) -> PackageReport:
+    """:func:`validate_package` with the model checks in ``worker`` (None: in this process).
+
+    One worker serves the packages of a run in turn, so its imports are paid once."""
     device = resolve_device(device)
     cores = check_core_versions(core_versions)
     catalog_dir = check_catalog_dir(catalog)
     check_weight_format(weight_format)
     with warnings.catch_warnings():
-        _quiet_libraries()
-        return _validate(source, device, quick, cores, catalog_dir, on_check, weight_format)
+        quiet_libraries()
+        return _validate(source, device, quick, cores, catalog_dir, on_check, weight_format, worker)
 
 
 def check_weight_format(weight_format: str | None) -> None:
@@ -157,9 +128,12 @@ def check_weight_format(weight_format: str | None) -> None:
 
 
 def _validate(source: str | Path, device: str, quick: bool, cores: tuple[str, ...], catalog_dir: Path | None,
-              on_check: Callable[[str], None] | None, weight_format: str | None = None) -> PackageReport:
+              on_check: Callable[[str], None] | None, weight_format: str | None = None,
+              worker: ModelWorker | None = None) -> PackageReport:
     start = time.perf_counter()
-    checks = _Checks(on_check)
+    if worker is not None:
+        worker.start()  # its imports run while the package is unpacked and checked
+    checks = Checks(on_check)
     checks.announce("source")
     meta: dict = {}
     with tempfile.TemporaryDirectory(prefix="samzoo-validate-") as tmp, _temp_files_in(Path(tmp) / "tmp"):
@@ -170,7 +144,7 @@ def _validate(source: str | Path, device: str, quick: bool, cores: tuple[str, ..
             checks.skip_rest("the package could not be opened (see source)")
         else:
             checks.results["source"] = CheckResult("source", "passed", f"{pkg.rdf.name} in {'a zip' if Path(tmp) in pkg.root.parents else pkg.root}", round(time.perf_counter() - start, 3))
-            rdf = _validate_opened(pkg, device, quick, checks, meta, catalog_dir, weight_format)
+            rdf = _validate_opened(pkg, device, quick, checks, meta, catalog_dir, weight_format, worker, Path(tmp) / "model")
             if cores:
                 meta["cores"] = _core_matrix(source, pkg, rdf, cores)
     return PackageReport(
@@ -218,14 +192,19 @@ def _default_env(rdf: dict) -> EnvRequirements:
     return EnvRequirements((f"torch=={version}" if version else "torch",), "", ())
 
 
-def _validate_opened(pkg: OpenedPackage, device: str, quick: bool, checks: _Checks, meta: dict,
-                     catalog_dir: Path | None = None, weight_format: str | None = None) -> dict | None:
+def _validate_opened(pkg: OpenedPackage, device: str, quick: bool, checks: Checks, meta: dict,
+                     catalog_dir: Path | None = None, weight_format: str | None = None,
+                     worker: ModelWorker | None = None, scratch: Path | None = None) -> dict | None:
     """The checks of an opened package: format, files, zoo, identity, environment, then inference on one loaded model."""
     rdf, error = read_rdf(pkg.rdf)
     if error is not None:
         checks.results["format"] = error
         checks.skip_rest("the rdf could not be read (see format)")
         return None
+    if worker is not None and scratch is not None:  # the model checks start now, beside the file checks; dropped if those fail
+        worker.submit(pkg.rdf, device, quick, weight_format, scratch)
+    else:
+        worker = None
     meta.update(
         name=_text(rdf.get("name")), model_id=_text(rdf.get("id")), version=_text(rdf.get("version")),
         cover=_cover_uri(rdf, pkg.root),
@@ -245,72 +224,23 @@ def _validate_opened(pkg: OpenedPackage, device: str, quick: bool, checks: _Chec
     checks.run("environment", lambda: check_environment(rdf, pkg.root))
     checks.run("partner_gates", lambda: check_partner_gates(rdf))
     descr = holder.get("descr")
-    if descr is None:
-        checks.skip_rest("the description is invalid (see format)")
-        return rdf
-    if checks.results["files"].status == "failed":
-        checks.skip_rest("package files are missing or corrupt (see files)")
-        return rdf
-    from .session import seeded
-
-    with seeded(device):
-        _run_inference(descr, rdf, device, quick, checks, weight_format)
+    problem = ("the description is invalid (see format)" if descr is None else
+               "package files are missing or corrupt (see files)" if checks.results["files"].status == "failed" else None)
+    if problem is not None:
+        if worker is not None:
+            worker.discard()
+        checks.skip_rest(problem)
+    elif worker is not None:
+        checks.results.update(worker.collect(checks.announce))
+        checks.skip_rest("not run")
+    else:
+        run_model_checks(descr, rdf, device, quick, checks, weight_format)
     return rdf
-
-
-def _run_inference(descr, rdf: dict, device: str, quick: bool, checks: _Checks, weight_format: str | None = None) -> None:
-    """Load the model once; run inference, size probes and the SAM checks on it."""
-    from . import checks_sam as sam
-    from .checks_inference import check_reproduction, check_size_probes, tolerance
-    from .session import ModelLoadError, ModelSession
-
-    start = time.perf_counter()
-    checks.announce("inference")  # loading the model is part of it
-    try:
-        session = ModelSession(descr, device, weight_format)
-    except Exception as e:
-        msg = str(e) if isinstance(e, ModelLoadError) else f"could not load the model: {type(e).__name__}: {one_line(e, 200)}"
-        checks.results["inference"] = CheckResult("inference", "failed", msg, round(time.perf_counter() - start, 3))
-        checks.skip_rest("the model could not be loaded (see inference)")
-        return
-    load_seconds = time.perf_counter() - start
-    try:
-        problem = sam.sam_layout_problem(session)
-        state = None
-        if problem is None:
-            try:
-                state = sam.prepare(session)
-            except Exception as e:
-                problem = f"cannot read the test tensors: {one_line(e, 160)}"
-        seen: list = []  # the outputs of the test image and of every size probe, for the AIS check
-        checks.run("inference", lambda: check_reproduction(session, seen))
-        checks.results["inference"] = _plus(checks.results["inference"], load_seconds)
-        checks.run("weight_formats", lambda: check_weight_formats(descr, device, session.weight_format, weight_format is not None))
-        checks.run("size_probes", lambda: check_size_probes(session, seen))
-        checks.run("ais", lambda: check_ais(rdf, seen))
-        if state is None:
-            if ais_output(rdf) is not None:
-                problem = "an automatic instance segmentation package: no prompts to check (see ais)"
-            checks.skip_rest(problem or "not a SAM package")
-            return
-        checks.run("sam_prompts", lambda: sam.check_prompts(session, state))
-        if quick:
-            checks.skip_rest("skipped with --quick (needs an encoder pass)")
-            return
-        tol = tolerance(descr, session.weight_format, "embeddings")
-        checks.run("sam_image_only", lambda: sam.check_image_only(session, state, lambda: ModelSession(descr, device), tol))
-        checks.skip_rest("see sam_image_only")
-    finally:
-        session.close()
-
-
-def _plus(result: CheckResult, seconds: float) -> CheckResult:
-    return CheckResult(result.name, result.status, result.message, round(result.seconds + seconds, 3), result.details)
 
 
 def crashed_report(source: str, message: str, device: str = "cpu", quick: bool = False) -> PackageReport:
     """The report of a package whose validation did not finish (e.g. its worker process died)."""
-    checks = _Checks()
+    checks = Checks()
     checks.results["source"] = CheckResult("source", "failed", message)
     checks.skip_rest("validation did not finish (see source)")
     return PackageReport(source=source, checks=checks.ordered(), device=device, quick=quick)
