@@ -490,11 +490,14 @@ def test_validation_leaves_the_callers_random_state_and_environment_alone(good_f
 
 
 def test_isolated_model_checks_match_in_process(good_folder, good_report):
-    """The worker process gives the same verdicts and messages as running the checks in this process."""
+    """The worker process gives the same verdicts and messages as running the checks in this process.
+
+    (Measured differences, e.g. the encoder's max |diff|, may differ in the last digits: another process.)"""
     isolated = validate_package(good_folder, isolate=True)
     assert [(c.name, c.status) for c in isolated.checks] == [(c.name, c.status) for c in good_report.checks]
-    for name in ("inference", "size_probes", "sam_prompts", "sam_image_only", "encoder"):
+    for name in ("inference", "size_probes", "sam_prompts", "sam_image_only"):
         assert isolated.check(name).message == good_report.check(name).message
+    assert isolated.check("encoder").message.startswith("the image encoder reproduces the test embeddings")
 
 
 def test_a_package_that_kills_its_process_fails_alone(pkg_dir, vit_t_checkpoint, good_folder):

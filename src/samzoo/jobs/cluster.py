@@ -29,6 +29,8 @@ from .worker import call
 
 CONNECT_TIMEOUT_S = 10
 WORKERS_TIMEOUT_S = 120
+#: how long a job that needs resources waits for a worker offering them, once a worker has joined
+RESOURCES_WAIT_S = 15
 DEATH_REPORT_WAIT_S = 5
 _DEATH = re.compile(r"Worker process (\d+) (was killed by signal (\d+)|was killed by unknown signal|exited with status (-?\d+))")
 
@@ -137,19 +139,29 @@ def connect(placement: Placement) -> Iterator[tuple[Any, bool]]:
 
 
 def worker_slots(client, placement: Placement) -> int:
-    """How many jobs the cluster runs at once: worker threads, or the workers' units of the resources."""
+    """How many jobs the cluster runs at once: worker threads, or the workers' units of the resources.
+
+    A worker offering the resources may join (or come back from a restart) after the first one:
+    it is waited for up to :data:`RESOURCES_WAIT_S`."""
     try:
         client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_S)
     except Exception:
         raise JobsError(f"no Dask worker joined the scheduler in {WORKERS_TIMEOUT_S} s: start workers (dask worker ADDRESS)") from None
-    slots = 0
-    for info in client.scheduler_info()["workers"].values():
-        offered = info.get("resources") or {}
-        units = [int(offered.get(name, 0) // amount) for name, amount in placement.resources]
-        slots += min(units) if units else int(info.get("nthreads", 1))
+    deadline = time.monotonic() + RESOURCES_WAIT_S
+    while (slots := _slots(client.scheduler_info()["workers"].values(), placement)) < 1 and time.monotonic() < deadline:
+        time.sleep(0.25)
     if slots < 1:
         wanted = ", ".join(f"{n}={a:g}" for n, a in placement.resources)
         raise JobsError(f"no worker of the Dask cluster offers {wanted}: start workers with those resources (dask worker --resources {wanted})")
+    return slots
+
+
+def _slots(workers, placement: Placement) -> int:
+    slots = 0
+    for info in workers:
+        offered = info.get("resources") or {}
+        units = [int(offered.get(name, 0) // amount) for name, amount in placement.resources]
+        slots += min(units) if units else int(info.get("nthreads", 1))
     return slots
 
 

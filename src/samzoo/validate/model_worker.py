@@ -20,6 +20,7 @@ Run as ``python -m samzoo.validate.model_worker``; nothing else should start it.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import signal
@@ -198,6 +199,7 @@ def main() -> int:
 
             quiet_libraries()
             _preload()
+            gc.freeze()  # what the imports made lives as long as the worker: the collections the checks trigger skip it
             for line in sys.stdin:
                 if line.strip():
                     _serve(line, send)
