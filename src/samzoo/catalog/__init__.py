@@ -9,38 +9,27 @@ once. The package imports no samzoo module except ``errors``, ``hashing`` and ``
 
 from __future__ import annotations
 
-from .loading import (
-    SHARED_FILE,
-    builtin_spec_dir,
-    is_builtin,
-    load_spec_file,
-    load_specs,
-    user_spec_dir,
-)
-from .names import Catalog, load_catalog
-from .schema import (
-    CATEGORIES,
-    DOMAINS,
-    ENCODERS,
-    Citation,
-    Domain,
-    Encoder,
-    ModelRef,
-    ModelSpec,
-    Person,
-    Recommendation,
-    Role,
-    Status,
-    Version,
-    WeightFile,
-    Weights,
-    is_single_emoji,
-    is_zoo_nickname,
-    zenodo_record,
-    zoo_id,
-)
-from .versions import newest, next_version, version_key
-from .writer import add_model, dump_spec
+from importlib import import_module
+from typing import Any
+
+from .vocabulary import CATEGORIES, DOMAINS, ENCODERS, Domain, Encoder, Role, Status
+
+# the rest is imported when first used (pydantic models: the CLI builds its parser without them)
+_LAZY = {
+    **dict.fromkeys(("SHARED_FILE", "builtin_spec_dir", "is_builtin", "load_spec_file", "load_specs", "user_spec_dir"), ".loading"),
+    **dict.fromkeys(("Catalog", "load_catalog"), ".names"),
+    **dict.fromkeys(("Citation", "ModelRef", "ModelSpec", "Person", "Recommendation", "Version", "WeightFile", "Weights",
+                     "is_single_emoji", "is_zoo_nickname", "zenodo_record", "zoo_id"), ".schema"),
+    **dict.fromkeys(("newest", "next_version", "version_key"), ".versions"),
+    **dict.fromkeys(("add_model", "dump_spec"), ".writer"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'samzoo.catalog' has no attribute {name!r}")
+    return getattr(import_module(_LAZY[name], __name__), name)
+
 
 __all__ = [
     "CATEGORIES", "DOMAINS", "ENCODERS", "SHARED_FILE", "Catalog", "Citation", "Domain", "Encoder", "ModelRef",

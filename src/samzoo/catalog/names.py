@@ -26,7 +26,8 @@ from pathlib import Path
 
 from ..errors import SpecError, UnknownModelError
 from .loading import load_specs
-from .schema import DOMAINS, ModelRef, ModelSpec, zenodo_record
+from .schema import ModelRef, ModelSpec, zenodo_record
+from .vocabulary import DOMAINS
 
 _STATUS_ORDER = ("current", "legacy", "specialist")
 _ENCODER_ORDER = ("vit_h", "vit_l", "vit_b", "vit_t")  # the seed page's order

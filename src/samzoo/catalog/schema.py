@@ -11,29 +11,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..hashing import parse_hash
 from .versions import version_key
+from .vocabulary import CATEGORIES, Domain, Encoder, Role, Status
 
-Encoder = Literal["vit_t", "vit_b", "vit_l", "vit_h"]
-Domain = Literal["natural", "light_microscopy", "electron_microscopy", "medical_imaging", "histopathology"]
-Status = Literal["current", "legacy", "specialist"]
-Role = Literal["default", "quality", "fast"]
-
-ENCODERS: tuple[str, ...] = get_args(Encoder)
-DOMAINS: tuple[str, ...] = get_args(Domain)
-
-#: UI category (the micro-sam model selector's label) of each domain.
-CATEGORIES: dict[str, str] = {
-    "natural": "Natural Images (SAM)",
-    "light_microscopy": "Light Microscopy",
-    "electron_microscopy": "Electron Microscopy",
-    "medical_imaging": "Medical Imaging",
-    "histopathology": "Histopathology",
-}
 
 _NICKNAME = re.compile(r"^[a-z]+-[a-z]+$")
 _MODEL_TYPE = re.compile(r"^[a-z][a-z0-9_]*$")

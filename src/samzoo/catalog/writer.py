@@ -23,7 +23,8 @@ from ..errors import ArgumentError, SamzooError
 from ..hashing import file_hash, parse_hash
 from .loading import load_spec_file, user_spec_dir
 from .names import Catalog, load_catalog
-from .schema import ENCODERS, ModelSpec
+from .schema import ModelSpec
+from .vocabulary import ENCODERS
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 

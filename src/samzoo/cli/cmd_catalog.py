@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..catalog import DOMAINS, load_catalog
-from ..choosing import recommend
+from ..catalog import DOMAINS
 from ._output import print_json, table
-from ._present import model_summary
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from ..catalog import load_catalog
+    from ._present import model_summary
+
     catalog = load_catalog()
     specs = catalog.all(args.domain) if args.all_versions else catalog.current(args.domain)
     if args.json:
@@ -52,6 +53,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    from ..catalog import load_catalog
+    from ._present import model_summary
+
     ref = load_catalog().lookup(args.name)
     info = model_summary(ref.spec, ref.version)
     if args.json:
@@ -78,6 +82,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
+    from ..choosing import recommend
+
     choice = recommend(args.domain, args.target, fast=args.fast, quality=args.quality)
     if choice.fallback:
         made_for = f"; its models are made for: {', '.join(choice.known_targets)}" if choice.known_targets else ""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..catalog import load_catalog
 from ..errors import SamzooError
 from ._output import print_json, print_listing
 
@@ -52,6 +51,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
     if args.hash and len(args.names) > 1:
         raise SamzooError("--hash applies to one NAME; fetch the files one at a time")
+    from ..catalog import load_catalog
+
     catalog = load_catalog()
     results = []
     for name in args.names:
@@ -71,6 +72,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _names_by_hash() -> dict[str, str]:
+    from ..catalog import load_catalog
+
     out: dict[str, str] = {}
     for spec in load_catalog().all():
         for v in spec.versions:
