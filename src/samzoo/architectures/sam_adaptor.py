@@ -46,16 +46,6 @@ def build_sam_module(model_type: str) -> nn.Module:
     return sam_model_registry[model_type]()
 
 
-def _rel_pos(size: int, rel_pos: torch.Tensor) -> torch.Tensor:
-    """Relative positional embeddings for ``size`` queries and keys (segment_anything's ``get_rel_pos``)."""
-    max_rel_dist = 2 * size - 1
-    if rel_pos.shape[0] != max_rel_dist:
-        rel_pos = F.interpolate(rel_pos.reshape(1, rel_pos.shape[0], -1).permute(0, 2, 1), size=max_rel_dist, mode="linear")
-        rel_pos = rel_pos.reshape(-1, max_rel_dist).permute(1, 0)
-    coords = torch.arange(size, device=rel_pos.device)
-    return rel_pos[(coords[:, None] - coords[None, :] + (size - 1)).long()]
-
-
 class FastAttention(nn.Module):
     """segment_anything's image-encoder ``Attention`` with ``scaled_dot_product_attention``.
 
@@ -80,9 +70,11 @@ class FastAttention(nn.Module):
         q, k, v = qkv.reshape(3, b * self.num_heads, h * w, -1).unbind(0)
         mask: Optional[torch.Tensor] = None
         if self.use_rel_pos:
+            from segment_anything.modeling.image_encoder import get_rel_pos
+
             r_q = q.reshape(q.shape[0], h, w, -1)
-            rel_h = torch.einsum("bhwc,hkc->bhwk", r_q, _rel_pos(h, self.rel_pos_h))
-            rel_w = torch.einsum("bhwc,wkc->bhwk", r_q, _rel_pos(w, self.rel_pos_w))
+            rel_h = torch.einsum("bhwc,hkc->bhwk", r_q, get_rel_pos(h, h, self.rel_pos_h))
+            rel_w = torch.einsum("bhwc,wkc->bhwk", r_q, get_rel_pos(w, w, self.rel_pos_w))
             bias = torch.empty((q.shape[0], h, w, h, w), dtype=q.dtype, device=q.device)
             torch.add(rel_h.unsqueeze(-1), rel_w.unsqueeze(-2), out=bias)
             mask = bias.view(q.shape[0], h * w, h * w)

@@ -79,6 +79,12 @@ class Placement:
     def in_process(self) -> bool:
         return self.scheduler is None and self.jobs == 1
 
+    def for_calls(self, calls: int) -> Placement:
+        """This placement for ``calls`` jobs: a local one never starts more processes than there are calls."""
+        if self.scheduler is not None:
+            return self
+        return Placement(min(self.jobs, max(1, calls)), None, self.resources)
+
 
 def run_jobs(
     fn: Callable[..., Any],
@@ -95,8 +101,7 @@ def run_jobs(
     with one call or ``jobs=1`` the calls run in this process.
     """
     calls = [tuple(c) for c in calls]
-    if placement.scheduler is None:
-        placement = Placement(min(placement.jobs, max(1, len(calls))), None, placement.resources)
+    placement = placement.for_calls(len(calls))
     if not calls:
         return []
     if placement.in_process:

@@ -82,7 +82,7 @@ def validate_many(
     extra = (cores, str(catalog_dir.resolve()) if catalog_dir else None)
     # in this process, the model checks run in one worker process of their own (crash isolation, overlapped imports);
     # a Dask worker runs them itself: it is a process of its own already
-    here = placement.scheduler is None and (placement.jobs == 1 or len(sources) <= 1)  # as run_jobs decides
+    here = placement.for_calls(len(sources)).in_process  # as run_jobs decides
     with ModelWorker() if here and model_worker is None else contextlib.nullcontext(model_worker if here else None) as worker:
         calls = [(s, device, quick, os.path.abspath(s) if placement.scheduler else None, *extra, _per_check(on_check, s, placement),
                   weight_format, worker) for s in sources]

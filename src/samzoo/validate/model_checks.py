@@ -7,13 +7,16 @@ They run in the validator's process or in its model worker (:mod:`.model_worker`
 from __future__ import annotations
 
 import contextlib
+import tempfile
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from .checks_ais import ais_output, check_ais
 from .checks_formats import check_weight_formats
 from .result import CHECK_NAMES, CheckResult, one_line
+
 
 class Checks:
     """Collects check results in order; runs each check guarded and timed."""
@@ -46,6 +49,18 @@ class Checks:
 
     def ordered(self) -> tuple[CheckResult, ...]:
         return tuple(self.results[n] for n in CHECK_NAMES if n in self.results)
+
+
+@contextlib.contextmanager
+def temp_files_in(folder: Path) -> Iterator[None]:
+    """Point ``tempfile`` (used by bioimageio.core for its copy of the architecture file) into ``folder``."""
+    folder.mkdir()
+    old = tempfile.tempdir
+    tempfile.tempdir = str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = old
 
 
 def quiet_libraries() -> None:

@@ -31,10 +31,7 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import IO, Any
 
-from .result import CHECK_NAMES, CheckResult, one_line
-
-#: the worker's part of a validation (:data:`.model_checks.MODEL_CHECKS`, without importing the checks here)
-MODEL_CHECKS: tuple[str, ...] = CHECK_NAMES[CHECK_NAMES.index("inference"):]
+from .result import MODEL_CHECKS, CheckResult, one_line
 #: imported before the first request arrives, when installed (what SAM packages need)
 _PRELOAD = ("torch", "bioimageio.core", "segment_anything")
 _STDERR_TAIL = 2000
@@ -104,9 +101,7 @@ class ModelWorker:
         msg = f"the model process ended during the checks ({how}; out of memory, or the package's code crashed it)"
         if tail:
             msg += f": {tail}"
-        first, *rest = MODEL_CHECKS
-        return {first: CheckResult(first, "failed", msg),
-                **{n: CheckResult(n, "skipped", "the model process ended (see inference)") for n in rest}}
+        return {r.name: r for r in _model_checks_failed(msg, "the model process ended (see inference)")}
 
     def _stderr_tail(self) -> str:
         if self._stderr is None:
@@ -149,7 +144,7 @@ def _preload() -> None:
 
 def _handle(request: dict[str, Any], send: Callable[[dict], None]) -> None:
     from .checks_format import check_format, read_rdf
-    from .model_checks import Checks, run_model_checks
+    from .model_checks import Checks, run_model_checks, temp_files_in
 
     checks = Checks(on_check=lambda name: send({"check": name}))
     rdf_path = Path(str(request["rdf"]))
@@ -158,13 +153,8 @@ def _handle(request: dict[str, Any], send: Callable[[dict], None]) -> None:
     if rdf is None or descr is None:  # the validator's own format check reports why
         checks.results["inference"] = CheckResult("inference", "skipped", "the description is invalid (see format)")
     else:
-        scratch = Path(str(request["scratch"]))
-        scratch.mkdir(parents=True, exist_ok=True)
-        old, tempfile.tempdir = tempfile.tempdir, str(scratch)  # bioimageio.core's copy of the architecture file
-        try:
+        with temp_files_in(Path(str(request["scratch"]))):
             run_model_checks(descr, rdf, str(request["device"]), bool(request["quick"]), checks, request.get("weight_format"))
-        finally:
-            tempfile.tempdir = old
     send({"results": [r.to_dict() for r in checks.results.values()]})
 
 
@@ -172,10 +162,14 @@ def _serve(line: str, send: Callable[[dict], None]) -> None:
     try:
         _handle(json.loads(line), send)
     except Exception as e:  # the checks guard themselves; this is the worker's own failure
-        first, *rest = MODEL_CHECKS
-        results = [CheckResult(first, "failed", f"the model process failed: {type(e).__name__}: {one_line(e, 200)}"),
-                   *(CheckResult(n, "skipped", "see inference") for n in rest)]
+        results = _model_checks_failed(f"the model process failed: {type(e).__name__}: {one_line(e, 200)}", "see inference")
         send({"results": [r.to_dict() for r in results]})
+
+
+def _model_checks_failed(message: str, skipped: str) -> list[CheckResult]:
+    """``inference`` failed with ``message``, every later model check skipped (saying ``skipped``)."""
+    first, *rest = MODEL_CHECKS
+    return [CheckResult(first, "failed", message), *(CheckResult(n, "skipped", skipped) for n in rest)]
 
 
 def main() -> int:

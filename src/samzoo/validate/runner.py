@@ -8,7 +8,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 from ..errors import ArgumentError
 from ..untrusted import InputLimitError, read_bytes_bounded
@@ -19,7 +19,7 @@ from .core_releases import check_core_versions
 from .environment_file import EnvRequirements, weights_entry
 from .checks_zoo import check_zoo
 from .identity import check_identity
-from .model_checks import Checks, quiet_libraries, run_model_checks
+from .model_checks import Checks, quiet_libraries, run_model_checks, temp_files_in
 from .model_worker import ModelWorker
 from .result import CheckResult, CoreResult, PackageReport
 from .session import resolve_device
@@ -27,18 +27,6 @@ from .source import OpenedPackage, SourceError, open_package
 
 _COVER_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml"}
 _COVER_MAX = 2 * 1024 * 1024
-
-
-@contextlib.contextmanager
-def _temp_files_in(folder: Path) -> Iterator[None]:
-    """Point ``tempfile`` (used by bioimageio.core for its copy of the architecture file) into ``folder``."""
-    folder.mkdir()
-    old = tempfile.tempdir
-    tempfile.tempdir = str(folder)
-    try:
-        yield
-    finally:
-        tempfile.tempdir = old
 
 
 def _cover_uri(rdf: dict, root: Path) -> str | None:
@@ -136,7 +124,7 @@ def _validate(source: str | Path, device: str, quick: bool, cores: tuple[str, ..
     checks = Checks(on_check)
     checks.announce("source")
     meta: dict = {}
-    with tempfile.TemporaryDirectory(prefix="samzoo-validate-") as tmp, _temp_files_in(Path(tmp) / "tmp"):
+    with tempfile.TemporaryDirectory(prefix="samzoo-validate-") as tmp, temp_files_in(Path(tmp) / "tmp"):
         try:
             pkg = open_package(source, Path(tmp))
         except SourceError as e:
@@ -193,18 +181,18 @@ def _default_env(rdf: dict) -> EnvRequirements:
 
 
 def _validate_opened(pkg: OpenedPackage, device: str, quick: bool, checks: Checks, meta: dict,
-                     catalog_dir: Path | None = None, weight_format: str | None = None,
-                     worker: ModelWorker | None = None, scratch: Path | None = None) -> dict | None:
-    """The checks of an opened package: format, files, zoo, identity, environment, then inference on one loaded model."""
+                     catalog_dir: Path | None, weight_format: str | None, worker: ModelWorker | None,
+                     scratch: Path) -> dict | None:
+    """The checks of an opened package: format, files, zoo, identity, environment, then inference on one loaded model.
+
+    ``scratch``: a folder (not yet there) for the model worker's temporary files, inside the validation's own."""
     rdf, error = read_rdf(pkg.rdf)
     if error is not None:
         checks.results["format"] = error
         checks.skip_rest("the rdf could not be read (see format)")
         return None
-    if worker is not None and scratch is not None:  # the model checks start now, beside the file checks; dropped if those fail
+    if worker is not None:  # the model checks start now, beside the file checks; dropped if those fail
         worker.submit(pkg.rdf, device, quick, weight_format, scratch)
-    else:
-        worker = None
     meta.update(
         name=_text(rdf.get("name")), model_id=_text(rdf.get("id")), version=_text(rdf.get("version")),
         cover=_cover_uri(rdf, pkg.root),
