@@ -47,10 +47,12 @@ def _done_line(report, done: int, total: int) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from ..jobs import Placement
     from ..validate.model_worker import ModelWorker
 
     # validated in this process: the model worker starts first, its imports run beside everything else
-    here = args.scheduler is None and args.jobs == 1
+    # (the arguments are checked after; a placement that cannot be is a usage error there)
+    here = Placement(args.jobs, args.scheduler).in_process
     with ModelWorker() as worker:
         if here:
             worker.start()
