@@ -7,6 +7,9 @@ PY := $(VENV)/bin/python
 # The torch build the suite is tested with. Users bring their own torch (pyproject only sets a
 # lower bound); override e.g. `make test TORCH_PKGS="torch torchvision"`.
 TORCH_PKGS ?= torch==2.14.1 torchvision==0.29.1
+# The suite runs in this many pytest-xdist processes, each test file in one of them (its module
+# fixtures are built once). Most tests wait on subprocesses or run single-threaded Python.
+TEST_JOBS ?= 2
 STAMP := $(VENV)/.samzoo-installed
 
 .PHONY: install demo lint test test-fast bench clean
@@ -29,10 +32,10 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 test: lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_JOBS) --dist loadfile
 
 test-fast: lint
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -n $(TEST_JOBS) --dist loadfile -m "not slow"
 
 clean:
 	rm -rf $(VENV) demo_output bench_output .pytest_cache

@@ -1,17 +1,25 @@
-"""Benchmark the job runner: validate 6 vit_t packages in 1 process, with --jobs 2, and on a 2-worker Dask cluster.
+"""Benchmark the job runner: validate vit_t packages in 1 process, with --jobs 2, and on a 2-worker Dask cluster.
 
-    python scripts/bench_scale.py [--workdir DIR] [--full] [--packages 6]
+    python scripts/bench_scale.py [--workdir DIR] [--full] [--packages 24] [--baseline 8] [--distinct 6] [--repeat 1]
 
-Builds 6 packages of random-initialised vit_t weights (seeds 0..5, samzoo's builder; `--distinct K`
-builds K and copies them up to 6: the validation work per copy is the same), starts a
+Builds ``--distinct`` packages of random-initialised vit_t weights (seeds 0.., samzoo's builder) and
+copies them round-robin up to ``--packages`` (the validation work per copy is the same), starts a
 `dask scheduler` and two single-threaded `dask worker` processes on 127.0.0.1 (free ports), then
-times, in one run, each as a fresh `samzoo validate` process over the same folder:
+times, in one run, each as a fresh `samzoo validate` process:
 
 1. `samzoo validate --quick DIR` (one process; torch uses every core);
 2. `samzoo validate --quick DIR --jobs 2` (a local Dask cluster of 2 worker processes, 1 torch thread each);
 3. `samzoo validate --quick DIR --scheduler tcp://127.0.0.1:PORT` (the running cluster: 2 workers, 1 thread each).
 
-Prints wall times, throughput ratios to (1) (target for --quick: >= 1.3x with 2 workers), whether
+Each mode runs on all ``--packages`` packages and on the first ``--baseline`` of them (best of
+``--repeat`` runs each, modes interleaved). Two figures per mode:
+
+* wall time for all packages (start-up included: process start, imports, cluster start);
+* **throughput** in steady state: the extra packages over the extra time,
+  ``(packages - baseline) / (T(packages) - T(baseline))``: what a long run (the zoo re-testing
+  every package, a lab's CI over dozens) gets per minute once the processes have started.
+
+Prints both with ratios to (1) (target for --quick: throughput >= 1.3x with 2 workers), whether
 the three reports are identical apart from timings, and the per-package seconds of (1).
 `--full` validates without --quick (one encoder pass per package).
 """
@@ -87,13 +95,26 @@ def _comparable(path: Path) -> list[dict]:
     return data
 
 
+def _first(folder: Path, count: int) -> Path:
+    """A folder holding (hard links to) the first ``count`` packages of ``folder``."""
+    part = folder.with_name(f"{folder.name}_first{count}")
+    part.mkdir()
+    for src in sorted(folder.glob("*.zip"))[:count]:
+        os.link(src, part / src.name)
+    return part
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", help="keep everything here (default: a temporary folder)")
-    parser.add_argument("--packages", type=int, default=6, help="number of vit_t packages (default 6)")
+    parser.add_argument("--packages", type=int, default=24, help="number of vit_t packages (default 24)")
+    parser.add_argument("--baseline", type=int, default=8, help="the shorter run, for the steady-state throughput (default 8)")
     parser.add_argument("--distinct", type=int, default=6, help="build this many different packages, copy them up to --packages (default 6)")
+    parser.add_argument("--repeat", type=int, default=1, help="best of this many runs per mode and size (default 1)")
     parser.add_argument("--full", action="store_true", help="full validation (an encoder pass per package) instead of --quick")
     args = parser.parse_args()
+    if not 0 < args.baseline < args.packages:
+        parser.error("--baseline must be between 0 and --packages")
 
     work = Path(args.workdir or tempfile.mkdtemp(prefix="samzoo-bench-scale-"))
     shutil.rmtree(work, ignore_errors=True)
@@ -101,26 +122,35 @@ def main() -> int:
     os.environ["SAMZOO_CACHE_DIR"] = str(work / "cache")
     folder = work / "packages"
     _build_packages(folder, args.packages, max(1, args.distinct))
+    folders = {args.baseline: _first(folder, args.baseline), args.packages: folder}
     address, procs = _start_cluster(work)
     quick = not args.full
+    modes = {"one": [], "jobs2": ["--jobs", "2"], "cluster": ["--scheduler", address]}
+    times = {(m, n): float("inf") for m in modes for n in folders}
     load = os.getloadavg()
     try:
-        t1 = _validate(folder, work / "one.json", [], quick)
-        t2 = _validate(folder, work / "jobs2.json", ["--jobs", "2"], quick)
-        t3 = _validate(folder, work / "cluster.json", ["--scheduler", address], quick)
+        for _ in range(args.repeat):
+            for m, extra in modes.items():
+                for n, where in folders.items():
+                    times[m, n] = min(times[m, n], _validate(where, work / f"{m}_{n}.json", extra, quick))
     finally:
         for p in procs:
             p.terminate()
         for p in procs:
             p.wait(timeout=60)
-    same = _comparable(work / "one.json") == _comparable(work / "jobs2.json") == _comparable(work / "cluster.json")
-    per_package = [p["seconds"] for p in json.loads((work / "one.json").read_text())["packages"]]
-    n = args.packages
-    print(f"samzoo validate{' --quick' if quick else ''}, {n} vit_t packages ({min(args.distinct, n)} distinct), {os.cpu_count()} cores, one run")
+    n, k = args.packages, args.baseline
+    reports = [_comparable(work / f"{m}_{n}.json") for m in modes]
+    same = all(r == reports[0] for r in reports)
+    per_package = [p["seconds"] for p in json.loads((work / f"one_{n}.json").read_text())["packages"]]
+    steady = {m: (n - k) / (times[m, n] - times[m, k]) * 60 for m in modes}
+    labels = {"one": "1 process", "jobs2": "--jobs 2 (local Dask cluster)", "cluster": "--scheduler, 2 running workers"}
+    print(f"samzoo validate{' --quick' if quick else ''}, {n} vit_t packages ({min(args.distinct, n)} distinct), "
+          f"{os.cpu_count()} cores, best of {args.repeat}")
     print(f"  load average before / after: {load[0]:.1f} / {os.getloadavg()[0]:.1f}")
-    print(f"  1 process                        {t1:7.1f} s   {n / t1 * 60:5.1f} packages/min")
-    print(f"  --jobs 2 (local Dask cluster)    {t2:7.1f} s   {n / t2 * 60:5.1f} packages/min   throughput {t1 / t2:.2f}x of 1 process")
-    print(f"  --scheduler, 2 running workers   {t3:7.1f} s   {n / t3 * 60:5.1f} packages/min   throughput {t1 / t3:.2f}x of 1 process")
+    print(f"  {'':32} {f'{k} pkgs':>8} {f'{n} pkgs':>8}   wall ratio   steady throughput      ratio")
+    for m in modes:
+        print(f"  {labels[m]:32} {times[m, k]:7.1f}s {times[m, n]:7.1f}s   {times['one', n] / times[m, n]:9.2f}x"
+              f"   {steady[m]:6.1f} packages/min  {steady[m] / steady['one']:6.2f}x")
     print(f"  reports identical apart from timings: {same}")
     print(f"  per package in 1 process: {', '.join(f'{s:.1f}' for s in per_package)} s (mean {sum(per_package) / n:.1f} s)")
     print(f"  workdir {work}")

@@ -65,3 +65,24 @@ def test_cli_unreachable_scheduler_is_one_line_exit_1(tmp_path):
     assert proc.returncode == 1, proc.stderr
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:1" in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_older_objects_are_frozen_inside_the_block_only():
+    import gc
+
+    from samzoo.jobs.worker import older_objects_frozen
+
+    assert gc.get_freeze_count() == 0
+    with older_objects_frozen():
+        assert gc.get_freeze_count() > 1000
+        with older_objects_frozen():  # nested: the outer freeze stays
+            pass
+        assert gc.get_freeze_count() > 1000
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # a process that froze its objects itself keeps them frozen
+    try:
+        with older_objects_frozen():
+            pass
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, run_cli
-from jobs_helpers import worker_identity
+from jobs_helpers import frozen_objects, worker_identity
 from micro_sam_package import write_micro_sam_package
 from samzoo.jobs import JobsError, Placement, run_jobs
 from samzoo.validate import validate_many
@@ -161,6 +161,13 @@ def test_resources_place_jobs_on_the_workers_that_offer_them(dask_cluster):
     assert {o.value[1] for o in on_gpu} == {"gpu"}
     with pytest.raises(JobsError, match="no worker of the Dask cluster offers TPU=1"):
         run_jobs(worker_identity, [()], Placement.of(scheduler=dask_cluster, resources={"TPU": 1}))
+
+
+def test_jobs_run_with_older_objects_frozen_on_a_cluster_of_the_callers(dask_cluster):
+    """What existed before a job is frozen while it runs (its collections skip it), also on workers samzoo did not start."""
+    outcomes = run_jobs(frozen_objects, [()] * 2, Placement.of(scheduler=dask_cluster))
+    assert all(o.ok for o in outcomes)
+    assert all(o.value[0] > 10_000 for o in outcomes), outcomes  # the worker's imports: distributed, tornado, ...
 
 
 def test_build_all_keeps_going_when_a_worker_is_killed_mid_build(tmp_path, vit_t_checkpoint):
