@@ -4,7 +4,8 @@
 
 Builds ``--distinct`` packages of random-initialised vit_t weights (seeds 0.., samzoo's builder) and
 copies them round-robin up to ``--packages`` (the validation work per copy is the same), starts a
-`dask scheduler` and two single-threaded `dask worker` processes on 127.0.0.1 (free ports), then
+`dask scheduler` and two single-threaded `dask worker` processes on 127.0.0.1 (free ports; the
+worker settings the README recommends for CPU workers: no profiler, slower monitors), then
 times, in one run, each as a fresh `samzoo validate` process:
 
 1. `samzoo validate --quick DIR` (one process; torch uses every core);
@@ -64,7 +65,9 @@ def _start_cluster(work: Path) -> tuple[str, list[subprocess.Popen]]:
 
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
-    env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"}
+    # the settings the README recommends for CPU workers (those of samzoo's local cluster)
+    env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0", "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
+           "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL": "1s", "DASK_DISTRIBUTED__ADMIN__SYSTEM_MONITOR__INTERVAL": "5s"}
     dask = [sys.executable, "-m", "dask"]
     procs = [subprocess.Popen([*dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
                               env=env, stdout=subprocess.DEVNULL, stderr=(work / "scheduler.log").open("wb"))]

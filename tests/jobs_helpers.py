@@ -26,3 +26,10 @@ def frozen_objects() -> tuple[int, int]:
     import gc
 
     return gc.get_freeze_count(), gc.collect()
+
+
+def dask_settings(*keys: str) -> list:
+    """The Dask configuration values this worker runs with."""
+    import dask
+
+    return [dask.config.get(k) for k in keys]

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, run_cli
-from jobs_helpers import frozen_objects, worker_identity
+from jobs_helpers import dask_settings, frozen_objects, worker_identity
 from micro_sam_package import write_micro_sam_package
 from samzoo.jobs import JobsError, Placement, run_jobs
 from samzoo.validate import validate_many
@@ -161,6 +161,16 @@ def test_resources_place_jobs_on_the_workers_that_offer_them(dask_cluster):
     assert {o.value[1] for o in on_gpu} == {"gpu"}
     with pytest.raises(JobsError, match="no worker of the Dask cluster offers TPU=1"):
         run_jobs(worker_identity, [()], Placement.of(scheduler=dask_cluster, resources={"TPU": 1}))
+
+
+def test_local_workers_run_without_the_dashboard_monitors():
+    """The local cluster's workers get its settings: no statistical profiler sampling each job every 10 ms."""
+    from samzoo.jobs.cluster import LOCAL_CLUSTER_SETTINGS
+
+    keys = list(LOCAL_CLUSTER_SETTINGS)
+    outcomes = run_jobs(dask_settings, [tuple(keys)] * 2, Placement.of(jobs=2))
+    assert [o.value for o in outcomes] == [list(LOCAL_CLUSTER_SETTINGS.values())] * 2
+    assert LOCAL_CLUSTER_SETTINGS["distributed.worker.profile.enabled"] is False
 
 
 def test_jobs_run_with_older_objects_frozen_on_a_cluster_of_the_callers(dask_cluster):
