@@ -129,18 +129,19 @@ def main() -> int:
     address, procs = _start_cluster(work)
     quick = not args.full
     modes = {"one": [], "jobs2": ["--jobs", "2"], "cluster": ["--scheduler", address]}
-    times = {(m, n): float("inf") for m in modes for n in folders}
+    runs: dict[tuple[str, int], list[float]] = {(m, n): [] for m in modes for n in folders}
     load = os.getloadavg()
     try:
         for _ in range(args.repeat):
             for m, extra in modes.items():
                 for n, where in folders.items():
-                    times[m, n] = min(times[m, n], _validate(where, work / f"{m}_{n}.json", extra, quick))
+                    runs[m, n].append(_validate(where, work / f"{m}_{n}.json", extra, quick))
     finally:
         for p in procs:
             p.terminate()
         for p in procs:
             p.wait(timeout=60)
+    times = {key: min(seconds) for key, seconds in runs.items()}
     n, k = args.packages, args.baseline
     reports = [_comparable(work / f"{m}_{n}.json") for m in modes]
     same = all(r == reports[0] for r in reports)
@@ -154,6 +155,10 @@ def main() -> int:
     for m in modes:
         print(f"  {labels[m]:32} {times[m, k]:7.1f}s {times[m, n]:7.1f}s   {times['one', n] / times[m, n]:9.2f}x"
               f"   {steady[m]:6.1f} packages/min  {steady[m] / steady['one']:6.2f}x")
+    if args.repeat > 1:
+        for m in modes:
+            print(f"  {labels[m]:32} every run: {k} pkgs {', '.join(f'{t:.1f}' for t in runs[m, k])} s; "
+                  f"{n} pkgs {', '.join(f'{t:.1f}' for t in runs[m, n])} s")
     print(f"  reports identical apart from timings: {same}")
     print(f"  per package in 1 process: {', '.join(f'{s:.1f}' for s in per_package)} s (mean {sum(per_package) / n:.1f} s)")
     print(f"  workdir {work}")
