@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import sys
 
 _M_TRIM_THRESHOLD = -1
@@ -26,7 +27,9 @@ _LIMIT = 2**30
 GLIBC_MMAP_THRESHOLD = 128 * 1024
 
 
+@functools.cache
 def _mallopt():
+    """glibc's ``mallopt`` and ``malloc_trim``, looked up once (``find_library`` may run ``ldconfig``); None elsewhere."""
     if not sys.platform.startswith("linux"):
         return None
     try:
