@@ -21,11 +21,11 @@ def worker_identity() -> tuple[int, str | None]:
     return os.getpid(), get_worker().name
 
 
-def frozen_objects() -> tuple[int, int]:
-    """How many objects the garbage collector skips during this job, and a full collection's count of the rest."""
+def frozen_objects() -> int:
+    """How many objects the garbage collector skips during this job."""
     import gc
 
-    return gc.get_freeze_count(), gc.collect()
+    return gc.get_freeze_count()
 
 
 def dask_settings(*keys: str) -> list:
