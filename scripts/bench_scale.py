@@ -4,8 +4,9 @@
 
 Builds ``--distinct`` packages of random-initialised vit_t weights (seeds 0.., samzoo's builder) and
 copies them round-robin up to ``--packages`` (the validation work per copy is the same), starts a
-`dask scheduler` and two single-threaded `dask worker` processes on 127.0.0.1 (free ports; the
-worker settings the README recommends for CPU workers: no profiler, slower monitors), then
+`dask scheduler` and two single-threaded `dask worker` processes on 127.0.0.1 (free ports; with samzoo's
+local-cluster settings as environment variables, as the README recommends for CPU workers: no
+profiler, slower monitors), then
 times, in one run, each as a fresh `samzoo validate` process:
 
 1. `samzoo validate --quick DIR` (one process; torch uses every core);
@@ -65,9 +66,11 @@ def _start_cluster(work: Path) -> tuple[str, list[subprocess.Popen]]:
 
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
-    # the settings the README recommends for CPU workers (those of samzoo's local cluster)
-    env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0", "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
-           "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL": "1s", "DASK_DISTRIBUTED__ADMIN__SYSTEM_MONITOR__INTERVAL": "5s"}
+    from samzoo.jobs.cluster import LOCAL_CLUSTER_SETTINGS
+
+    # the local cluster's settings, as the environment variables the README recommends for CPU workers
+    env = {**os.environ, **{"DASK_" + key.upper().replace(".", "__").replace("-", "_"): str(value)
+                            for key, value in LOCAL_CLUSTER_SETTINGS.items()}}
     dask = [sys.executable, "-m", "dask"]
     procs = [subprocess.Popen([*dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
                               env=env, stdout=subprocess.DEVNULL, stderr=(work / "scheduler.log").open("wb"))]
@@ -118,6 +121,8 @@ def main() -> int:
     args = parser.parse_args()
     if not 0 < args.baseline < args.packages:
         parser.error("--baseline must be between 0 and --packages")
+    if args.repeat < 1:
+        parser.error("--repeat must be 1 or more")
 
     work = Path(args.workdir or tempfile.mkdtemp(prefix="samzoo-bench-scale-"))
     shutil.rmtree(work, ignore_errors=True)
@@ -146,15 +151,17 @@ def main() -> int:
     reports = [_comparable(work / f"{m}_{n}.json") for m in modes]
     same = all(r == reports[0] for r in reports)
     per_package = [p["seconds"] for p in json.loads((work / f"one_{n}.json").read_text())["packages"]]
-    steady = {m: (n - k) / (times[m, n] - times[m, k]) * 60 for m in modes}
+    # None where the longer run was not slower (cold workers in the shorter one: too few packages to tell)
+    steady = {m: (n - k) / extra * 60 if (extra := times[m, n] - times[m, k]) > 0 else None for m in modes}
     labels = {"one": "1 process", "jobs2": "--jobs 2 (local Dask cluster)", "cluster": "--scheduler, 2 running workers"}
     print(f"samzoo validate{' --quick' if quick else ''}, {n} vit_t packages ({min(args.distinct, n)} distinct), "
           f"{os.cpu_count()} cores, best of {args.repeat}")
     print(f"  load average before / after: {load[0]:.1f} / {os.getloadavg()[0]:.1f}")
     print(f"  {'':32} {f'{k} pkgs':>8} {f'{n} pkgs':>8}   wall ratio   steady throughput      ratio")
     for m in modes:
-        print(f"  {labels[m]:32} {times[m, k]:7.1f}s {times[m, n]:7.1f}s   {times['one', n] / times[m, n]:9.2f}x"
-              f"   {steady[m]:6.1f} packages/min  {steady[m] / steady['one']:6.2f}x")
+        rate = "   n/a (not slower with more packages)" if steady[m] is None else f"{steady[m]:6.1f} packages/min"
+        ratio = f"{steady[m] / steady['one']:6.2f}x" if steady[m] is not None and steady["one"] is not None else "   n/a"
+        print(f"  {labels[m]:32} {times[m, k]:7.1f}s {times[m, n]:7.1f}s   {times['one', n] / times[m, n]:9.2f}x   {rate}  {ratio}")
     if args.repeat > 1:
         for m in modes:
             print(f"  {labels[m]:32} every run: {k} pkgs {', '.join(f'{t:.1f}' for t in runs[m, k])} s; "
