@@ -85,11 +85,13 @@ def test_ais_package_passes_bioimageio_test(ais_package, tmp_path):
 
 
 @pytest.mark.slow
-def test_ais_package_is_byte_reproducible_with_one_thread(ais_package, finetuned, tmp_path):
+@pytest.mark.parametrize("threads", [1, 3])
+def test_ais_package_is_byte_reproducible_with_other_thread_counts(ais_package, finetuned, tmp_path, threads):
     from samzoo.hashing import file_digest
 
     before = torch.get_num_threads()
-    torch.set_num_threads(1)
+    assert before != threads, "the fixture package must be built with another thread count"
+    torch.set_num_threads(threads)
     try:
         again = build_package("vit_t_lm", finetuned, output=tmp_path / "again.zip")
     finally:

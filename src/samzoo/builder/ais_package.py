@@ -29,9 +29,6 @@ LABELS_MISMATCHED_PPM = 2000
 #: the smallest image side the package accepts (and the smallest size probe of ``bioimageio test``)
 MIN_SIDE = 32
 SIZE_STEP = 16
-#: the UNETR decoder runs with oneDNN (2.5x faster than without) on this many threads, whatever the
-#: machine: oneDNN's sums depend on the thread count, so a fixed count keeps the test labels' bytes fixed
-DECODER_THREADS = 2
 #: bioimage-cpp: the post-processing library of micro-sam, pinned to the tested release
 BIOIMAGE_CPP = "bioimage-cpp==0.10.0"
 
@@ -42,7 +39,7 @@ def ais_pass(b, staging: Path) -> None:
 
     from ..ais import build_ais
     from ..architectures import sam_ais
-    from .determinism import fixed_threads, thread_independent
+    from .determinism import ENCODER_THREADS, encoder_pass, fixed_threads
     from .context import save_weights
     from .lowmem import low_memory_attention
 
@@ -54,9 +51,9 @@ def ais_pass(b, staging: Path) -> None:
         model = build_ais(b.sam, b.spec.encoder, b.decoder_state, b.ais_params)
         image = torch.from_numpy(b.tests.image_bchw)
         with torch.inference_mode():
-            with low_memory_attention(b.sam), thread_independent():
+            with low_memory_attention(b.sam), encoder_pass():
                 embeddings, input_size = model.encode(image)
-            with fixed_threads(DECODER_THREADS):
+            with fixed_threads(ENCODER_THREADS):  # the UNETR decoder with oneDNN (2.5x faster than without), fixed threads
                 maps = model.decoder(embeddings, input_size, tuple(image.shape[-2:]))
         labels = sam_ais.watershed_labels(maps[0].numpy(), model.params)[None, None]
     finally:

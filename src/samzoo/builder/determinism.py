@@ -1,4 +1,14 @@
-"""Computing the test outputs so that their bytes do not depend on the thread count."""
+"""Computing the test outputs so that their bytes do not depend on the thread count.
+
+Every part of a test-output computation runs with a fixed number of intra-op threads, whatever
+``OMP_NUM_THREADS``, ``torch.set_num_threads``, a ``--jobs`` worker or a Dask worker set before:
+ATen splits an elementwise kernel into one chunk per thread, and a chunk's last elements take the
+scalar path, whose ``erf`` (GELU) rounds differently from the vectorised one, so the chunk
+boundaries, i.e. the thread count, change the bits (vit_t embeddings with 3 or 7 threads differ
+from those with 1, 2 or 4 on an AVX2 machine); MKL's matrix products and oneDNN's kernels split
+their sums by thread as well (1 vs 2 threads differ on AVX-512 machines). With the count fixed,
+the bytes depend only on the machine's kernels (its instruction set): see README, "Reproducibility".
+"""
 
 from __future__ import annotations
 
@@ -6,18 +16,26 @@ import contextlib
 import warnings
 from collections.abc import Iterator
 
+#: intra-op threads of every image-encoder pass that makes test outputs (and of the AIS decoder)
+ENCODER_THREADS = 2
+
 
 @contextlib.contextmanager
-def thread_independent() -> Iterator[None]:
-    """Run convolutions without oneDNN (mkldnn) while computing the test outputs.
+def fixed_threads(n: int) -> Iterator[None]:
+    """Compute with exactly ``n`` intra-op threads, whatever the machine or OMP_NUM_THREADS says."""
+    import torch
 
-    oneDNN's single-threaded convolution kernels round differently from its multi-threaded ones
-    (TinyViT's 1x1 convolutions differ by ~3e-8 with 1 vs 2 threads), so the test outputs, and the
-    package's sha256, would depend on the thread count (e.g. ``build --all --jobs 2``). PyTorch's
-    own convolutions give the same bytes with 1 and 2 threads, at the same speed (measured on vit_t
-    and vit_b). The mask decoder (milliseconds) runs on one thread for the same reason. Packages
-    stay valid either way: bioimageio's reproduction test has a tolerance.
-    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@contextlib.contextmanager
+def without_onednn() -> Iterator[None]:
+    """Convolutions by PyTorch's own kernels, not oneDNN's (mkldnn), inside the block."""
     import torch
 
     with warnings.catch_warnings():  # torch warns about Intel-GPU TF32 whenever these flags are set
@@ -33,26 +51,12 @@ def thread_independent() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Compute with one intra-op thread (for small products whose reduction order depends on threads)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+def encoder_pass() -> Iterator[None]:
+    """The settings of a test-output encoder pass: ``ENCODER_THREADS`` threads, PyTorch's own convolutions."""
+    with without_onednn(), fixed_threads(ENCODER_THREADS):
         yield
-    finally:
-        torch.set_num_threads(before)
 
 
-@contextlib.contextmanager
-def fixed_threads(n: int) -> Iterator[None]:
-    """Compute with exactly ``n`` intra-op threads, whatever the machine or OMP_NUM_THREADS says."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+def one_thread() -> contextlib.AbstractContextManager[None]:
+    """One intra-op thread (the prompt decoder's small products, milliseconds)."""
+    return fixed_threads(1)

@@ -56,7 +56,7 @@ def encode_on_request(sam):
     import torch
 
     from ..architectures.sam_adaptor import preprocess
-    from .determinism import thread_independent
+    from .determinism import encoder_pass
     from .lowmem import low_memory_attention
     from .torchscript import trace_encoder
 
@@ -64,7 +64,7 @@ def encode_on_request(sam):
     if len(request) != 2:
         raise ValueError("expected 'IMAGE.npy EMBEDDINGS.npy' on stdin")
     image = torch.from_numpy(np.load(request[0], allow_pickle=False))
-    with torch.no_grad(), low_memory_attention(sam), thread_independent():
+    with torch.no_grad(), low_memory_attention(sam), encoder_pass():
         traced, embeddings = trace_encoder(sam.image_encoder, preprocess(image, sam.pixel_mean, sam.pixel_std))
     tmp = request[1] + ".part.npy"
     np.save(tmp, embeddings.numpy(), allow_pickle=False)

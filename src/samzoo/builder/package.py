@@ -28,7 +28,7 @@ from . import formats as formats_mod
 from . import rdf as rdf_mod
 from .context import BuildContext, BuildResult, Timer, save_weights, torch_version
 from .cover import cover_png
-from .determinism import one_thread, thread_independent
+from .determinism import encoder_pass, one_thread
 from .docs import documentation
 from .staging import staging_next_to
 from .test_data import load_test_inputs
@@ -255,7 +255,7 @@ def _encoder_pass(b: BuildContext, staging: Path, job: formats_mod.ExportJob | N
     try:
         adaptor = SamAdaptor(b.spec.encoder, sam=b.sam, fast_attention=False).eval()  # test outputs: SAM's own attention
         traced = job.encode(tests.image_bchw) if job is not None and job.encodes else None
-        with torch.inference_mode(), low_memory_attention(b.sam), thread_independent():
+        with torch.inference_mode(), low_memory_attention(b.sam), encoder_pass():
             embeddings = torch.from_numpy(traced) if traced is not None else adaptor.encode(torch.from_numpy(tests.image_bchw))
             with one_thread():  # the decoder's skinny matrix products split their sums by thread
                 masks, scores = adaptor.decode(
