@@ -19,6 +19,7 @@ from samzoo.ais import DEFAULT_PARAMS, random_ais_checkpoint
 from samzoo.builder import build_package
 
 BIOIMAGEIO = Path(sys.executable).with_name("bioimageio")
+AIS_MODEL = "vit_t_em_organelles"
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +34,13 @@ def finetuned(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def ais_package(finetuned, tmp_path_factory) -> Path:
-    """Built in one command, automatic by default because the checkpoint has a decoder."""
+    """An EM model built in one command, automatic by default because the checkpoint has a decoder.
+
+    Its default test image (scikit-image's coins, 303 x 303) has an odd size, which once made every EM
+    AIS package an invalid description.
+    """
     out = tmp_path_factory.mktemp("ais") / "ais.zip"
-    proc = run_cli("build", "vit_t_lm", "--checkpoint", str(finetuned), "-o", str(out), timeout=1800)  # ~30 s idle; minutes under load
+    proc = run_cli("build", AIS_MODEL, "--checkpoint", str(finetuned), "-o", str(out), timeout=1800)  # ~30 s idle; minutes under load
     assert proc.returncode == 0, proc.stderr
     assert "automatic" in proc.stdout
     return out
@@ -93,7 +98,7 @@ def test_ais_package_is_byte_reproducible_with_other_thread_counts(ais_package, 
     assert before != threads, "the fixture package must be built with another thread count"
     torch.set_num_threads(threads)
     try:
-        again = build_package("vit_t_lm", finetuned, output=tmp_path / "again.zip")
+        again = build_package(AIS_MODEL, finetuned, output=tmp_path / "again.zip")
     finally:
         torch.set_num_threads(before)
     assert again.mode == "automatic"
@@ -114,6 +119,63 @@ def test_bad_ais_arguments_exit_2(args, words, finetuned, tmp_path):
 def test_automatic_without_decoder_exits_2(vit_t_checkpoint, tmp_path):
     proc = run_cli("build", "vit_t_lm", "--checkpoint", str(vit_t_checkpoint), "--mode", "automatic", "-o", str(tmp_path / "x.zip"))
     assert proc.returncode == 2 and "--mode: automatic instance segmentation needs a decoder" in proc.stderr, proc.stderr
+
+
+@pytest.mark.slow
+def test_ais_package_test_image_is_the_odd_sized_em_default(ais_package):
+    image = np.load(io.BytesIO(zipfile.ZipFile(ais_package).read("test_input_image.npy")))
+    assert image.shape == (1, 3, 303, 303)
+    axes = _rdf(ais_package)["inputs"][0]["axes"]
+    assert [a["size"] for a in axes[2:]] == [{"min": 32, "step": 1}] * 2
+
+
+def _sample(shape: tuple[int, int], path: Path) -> Path:
+    """A crop (tiled when larger) of scikit-image's cell.png, written as PNG."""
+    import imageio.v3 as iio
+    import skimage.data
+
+    cell = skimage.data.cell()
+    image = np.tile(cell, (shape[0] // cell.shape[0] + 1, shape[1] // cell.shape[1] + 1))[:shape[0], :shape[1]]
+    iio.imwrite(path, image)
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode, shape", [
+    ("automatic", (32, 32)),      # the documented minimum of an AIS package
+    ("automatic", (1101, 700)),   # large, odd, non-square
+    ("interactive", (8, 8)),      # the documented minimum of an interactive package
+    ("interactive", (303, 1101)),  # odd, non-square, longer than SAM's 1024
+])
+def test_any_image_size_builds_a_valid_package(mode, shape, finetuned, tmp_path):
+    """Every size from the minimum up gives a description bioimageio.spec accepts (the build validates it with its
+    file checks), or, where the model finds nothing on a tiny image, one line saying so: never an internal error."""
+    image = _sample(shape, tmp_path / "image.png")
+    labels_args = []
+    if shape == (8, 8):
+        import imageio.v3 as iio
+
+        labels = np.zeros(shape, np.uint8)
+        labels[2:6, 2:6] = 1
+        iio.imwrite(tmp_path / "labels.png", labels)
+        labels_args = ["--labels", str(tmp_path / "labels.png")]
+    proc = run_cli("build", "vit_t_lm", "--checkpoint", str(finetuned), "--mode", mode, "--image", str(image), *labels_args,
+                   "-o", str(tmp_path / "pkg.zip"), "--json", timeout=1200)
+    if proc.returncode == 2 and shape == (8, 8):
+        assert "test output 'masks' is all zero on the test image" in proc.stderr, proc.stderr
+        return
+    assert proc.returncode == 0, proc.stderr
+    image_tensor = np.load(io.BytesIO(zipfile.ZipFile(tmp_path / "pkg.zip").read("test_input_image.npy")))
+    assert image_tensor.shape == (1, 3, *shape)
+
+
+def test_ais_image_below_the_minimum_is_one_line(finetuned, tmp_path):
+    image = _sample((31, 40), tmp_path / "small.png")
+    proc = run_cli("build", "vit_t_lm", "--checkpoint", str(finetuned), "--image", str(image), "-o", str(tmp_path / "x.zip"))
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines()[-1] == (f"samzoo: error: --image: {image} is 31 pixels on its shorter side; an automatic "
+                                            "instance segmentation package takes images of at least 32 x 32")
+    assert not (tmp_path / "x.zip").exists()
 
 
 @pytest.mark.slow

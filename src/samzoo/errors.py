@@ -49,6 +49,14 @@ class OutputError(SamzooError):
     exit_code = 1
 
 
+class InternalError(RuntimeError):
+    """A state samzoo should never reach (a bug), not a user's mistake: not a :class:`SamzooError`.
+
+    The CLI prints it as one "internal error ... please report this" line and exits 1;
+    ``SAMZOO_DEBUG=1`` shows its traceback.
+    """
+
+
 class SpecError(SamzooError):
     """A model spec file is malformed (names the file, the field and the fix)."""
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..catalog import Catalog, ModelSpec
+from ..errors import SamzooError
 from ..hashing import file_hash
 from .test_data import TestInputs
 from .versioning import VersionDecision
@@ -147,3 +148,17 @@ def torch_version() -> str:
     import torch
 
     return torch.__version__.split("+")[0]
+
+
+#: bioimageio.spec refuses an output test tensor whose values all lie within this of 0 ("too small for reliable testing")
+UNTESTABLE_BELOW = 1e-4
+
+
+def check_testable_outputs(outputs: dict[str, np.ndarray], source: str) -> None:
+    """A one-line SamzooError when an output test tensor is all (near) zero: no prompt found an object, nothing to test."""
+    for name, array in outputs.items():
+        if array.size == 0 or (array.min() > -UNTESTABLE_BELOW and array.max() < UNTESTABLE_BELOW):
+            raise SamzooError(
+                f"the model's test output {name!r} is all zero on the test image ({source}): it finds no object there; "
+                "pass an image (and labels) with objects of the model's domain, or check the weights"
+            )

@@ -26,7 +26,7 @@ from ..hashing import file_digest
 from . import ais_package
 from . import formats as formats_mod
 from . import rdf as rdf_mod
-from .context import BuildContext, BuildResult, Timer, save_weights, torch_version
+from .context import BuildContext, BuildResult, Timer, check_testable_outputs, save_weights, torch_version
 from .cover import cover_png
 from .determinism import encoder_pass, one_thread
 from .docs import documentation
@@ -230,8 +230,12 @@ def _model_and_test_data(b: BuildContext, image: str | Path | None, labels: str 
     """The Sam module holding the weights, and the test image, labels and prompts."""
     from ..models import build_sam
 
-    b.sam = build_sam(b.spec.encoder, b.state_dict)
     b.tests = load_test_inputs(b.spec.domain, image, labels)
+    side = min(b.tests.image.shape[:2])
+    if b.mode == "automatic" and side < ais_package.MIN_SIDE:
+        raise ArgumentError("image", f"{image} is {side} pixels on its shorter side; an automatic instance segmentation "
+                                     f"package takes images of at least {ais_package.MIN_SIDE} x {ais_package.MIN_SIDE}")
+    b.sam = build_sam(b.spec.encoder, b.state_dict)
     b.timer.lap("model and test inputs")
 
 
@@ -268,6 +272,7 @@ def _encoder_pass(b: BuildContext, staging: Path, job: formats_mod.ExportJob | N
     if save_errors:
         raise RunTimeFailure(f"cannot write the weights into {staging} ({save_errors[0]}); check free disk space")
     b.outputs = {"embeddings": embeddings.numpy(), "masks": masks.numpy(), "scores": scores.numpy()}
+    check_testable_outputs(b.outputs, tests.source)
     b.timer.lap("encoder pass and weights")
 
 

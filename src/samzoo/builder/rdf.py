@@ -17,7 +17,7 @@ from collections.abc import Mapping
 import yaml
 
 from ..catalog import ModelSpec, Person
-from ..errors import SamzooError
+from ..errors import InternalError
 
 FORMAT_VERSION = "0.5.4"
 ARCHITECTURE_FILE = "sam_adaptor.py"
@@ -247,7 +247,7 @@ def environment_yaml(encoder: str) -> str:
 
 
 def validate_rdf(rdf: Mapping[str, Any], root) -> None:
-    """Validate with bioimageio.spec, including its file checks (test tensors, tolerances); SamzooError if invalid.
+    """Validate with bioimageio.spec, including its file checks (test tensors, tolerances); InternalError if invalid (samzoo's bug).
 
     Works offline: the only online check, of unknown GitHub user names, is avoided by :func:`_person`.
     """
@@ -264,4 +264,4 @@ def validate_rdf(rdf: Mapping[str, Any], root) -> None:
         first = next((e for d in summary.details for e in d.errors), None)
         where = ".".join(str(x) for x in first.loc) if first else "?"
         msg = first.msg if first else summary.status
-        raise SamzooError(f"internal error: the package description is invalid at {where}: {msg}; please report this") from None
+        raise InternalError(f"the package description samzoo wrote is invalid at {where or 'the top level'}: {msg}")
