@@ -153,6 +153,22 @@ def test_same_checkpoint_gives_the_same_bytes(vit_t_package, vit_t_checkpoint, t
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["faithful-chicken-1.2.zip"]  # no temporary files left
 
 
+def test_a_package_with_other_bytes_is_replaced_only_when_forced(vit_t_package, vit_t_checkpoint, tmp_path):
+    """An existing file at the output path with other bytes is refused (left as it was) unless --force; the same bytes are fine."""
+    out = tmp_path / "pkg.zip"
+    out.write_bytes(b"an older package")
+    proc = run_cli("build", "vit_t_lm", "--checkpoint", str(vit_t_checkpoint), "-o", str(out))
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[-1].startswith(f"samzoo: error: --output: {out} already holds another package (sha256 ")
+    assert "it is not replaced unless forced" in proc.stderr
+    assert out.read_bytes() == b"an older package" and [p.name for p in tmp_path.iterdir()] == ["pkg.zip"]
+    proc = run_cli("build", "vit_t_lm", "--checkpoint", str(vit_t_checkpoint), "-o", str(out), "--force")
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes() == vit_t_package.path.read_bytes()
+    proc = run_cli("build", "vit_t_lm", "--checkpoint", str(vit_t_checkpoint), "-o", str(out))  # same bytes: no refusal
+    assert proc.returncode == 0, proc.stderr
+
+
 @pytest.mark.slow
 def test_finetuning_checkpoint_with_decoder_and_user_image(vit_t_checkpoint, tmp_path):
     """model_state with 'sam.' prefixes + decoder_state + training state; a non-square user image and labels."""

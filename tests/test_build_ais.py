@@ -160,12 +160,16 @@ def test_any_image_size_builds_a_valid_package(mode, shape, finetuned, tmp_path)
         iio.imwrite(tmp_path / "labels.png", labels)
         labels_args = ["--labels", str(tmp_path / "labels.png")]
     proc = run_cli("build", "vit_t_lm", "--checkpoint", str(finetuned), "--mode", mode, "--image", str(image), *labels_args,
-                   "-o", str(tmp_path / "pkg.zip"), "--json", timeout=1200)
+                   "-o", str(tmp_path / "out") + "/", "--json", timeout=1200)
     if proc.returncode == 2 and shape == (8, 8):
         assert "test output 'masks' is all zero on the test image" in proc.stderr, proc.stderr
         return
     assert proc.returncode == 0, proc.stderr
-    image_tensor = np.load(io.BytesIO(zipfile.ZipFile(tmp_path / "pkg.zip").read("test_input_image.npy")))
+    # the two kinds of one model have distinct default names: one never replaces the other
+    name = "faithful-chicken-1.2-ais.zip" if mode == "automatic" else "faithful-chicken-1.2.zip"
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [name]
+    assert json.loads(proc.stdout)["mode"] == mode
+    image_tensor = np.load(io.BytesIO(zipfile.ZipFile(tmp_path / "out" / name).read("test_input_image.npy")))
     assert image_tensor.shape == (1, 3, *shape)
 
 

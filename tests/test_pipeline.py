@@ -98,6 +98,33 @@ def test_build_all_from_folder_keeps_going_past_broken_models(tmp_path, monkeypa
     assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
 
 
+def test_build_all_builds_the_family_and_user_models_only_when_asked(tmp_path, monkeypatch, checkpoints):
+    """Without --models, --all selects the family's current models and says which user models it leaves out."""
+    from samzoo.catalog import is_builtin, load_catalog
+
+    user_catalog = tmp_path / "catalog"
+    monkeypatch.setenv("SAMZOO_CATALOG", str(user_catalog))
+    with FileServer() as server:
+        _register(checkpoints, server, user_catalog)
+    family = [s.model_type for s in load_catalog().current() if is_builtin(s)]
+    assert "vit_b_lm" in family and not set(MODELS) & set(family)
+    empty = tmp_path / "none"
+    empty.mkdir()  # no checkpoints: every selected model is an error entry, nothing is built
+    r = run_cli("build", "--all", "--checkpoints", str(empty), "-o", str(tmp_path / "out"), "--json")
+    assert r.returncode == 1
+    assert [row["model_type"] for row in json.loads(r.stdout)] == family
+    assert (f"samzoo: building the family's {len(family)} current models; your user catalog's 3 ({', '.join(MODELS)}) "
+            "are left out: add --user-models, or name them with --models") in r.stderr
+    r = run_cli("build", "--all", "--user-models", "--checkpoints", str(empty), "-o", str(tmp_path / "out2"), "--json")
+    assert [row["model_type"] for row in json.loads(r.stdout)] == family + list(MODELS)
+    assert f"and your user catalog's 3 ({', '.join(MODELS)}; --user-models)" in r.stderr
+    r = run_cli("build", "--all", "--models", MODELS[0], "--checkpoints", str(empty), "-o", str(tmp_path / "out3"), "--json")
+    assert [row["model_type"] for row in json.loads(r.stdout)] == [MODELS[0]]
+    assert "building the 1 model(s) named by --models" in r.stderr
+    r = run_cli("build", "vit_t_lm", "--checkpoint", str(checkpoints / f"{MODELS[0]}.pt"), "--user-models")
+    assert r.returncode == 2 and "--user-models applies only to --all" in r.stderr
+
+
 def test_build_all_usage_errors(tmp_path):
     r = run_cli("build", "--all", "-o", str(tmp_path))
     assert r.returncode == 2 and "--checkpoints" in r.stderr

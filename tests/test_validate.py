@@ -558,3 +558,21 @@ def test_interrupted_validation_leaves_nothing(good_zip, tmp_path):
     assert "Traceback" not in err
     assert list(scratch.iterdir()) == []
     assert not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE for pid in workers)
+
+
+def test_a_folder_of_packages_is_searched_with_its_subfolders(tmp_path):
+    """`samzoo validate release/` finds release/ais/*.zip and package folders below; hidden folders and a package
+    folder's own insides are not searched."""
+    from samzoo.validate import expand_sources
+
+    release = tmp_path / "release"
+    for rel in ("a-1.zip", "ais/a-1-ais.zip", "formats/deep/b-2.zip", ".staging/c.zip", "unpacked/pkg/sub/d.zip"):
+        (release / rel).parent.mkdir(parents=True, exist_ok=True)
+        (release / rel).write_bytes(b"PK")
+    (release / "unpacked" / "pkg" / "rdf.yaml").write_text("format_version: 0.5.4\n")
+    (release / "notes.txt").write_text("not a package")
+    found = [Path(p).relative_to(release).as_posix() for p in expand_sources([release])]
+    assert found == ["a-1.zip", "ais/a-1-ais.zip", "formats/deep/b-2.zip", "unpacked/pkg"]
+    (tmp_path / "empty" / "sub").mkdir(parents=True)
+    with pytest.raises(Exception, match="without packages .* or in its subfolders"):
+        expand_sources([tmp_path / "empty"])

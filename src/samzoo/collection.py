@@ -4,7 +4,11 @@ Format::
 
     {"type": "samzoo-collection", "format_version": 1,
      "collection": [{"id": "faithful-chicken", "version": "1.2", "model_type": "vit_t_lm",
-                     "package": "faithful-chicken-1.2.zip", "sha256": "...", "status": "passed", ...}]}
+                     "package": "faithful-chicken-1.2.zip", "sha256": "...", "status": "passed",
+                     "mode": "interactive", ...}]}
+
+``mode`` is the package kind: ``interactive`` (prompts) or ``automatic`` (instance segmentation,
+``<id>-<version>-ais.zip``).
 
 The resolver reads it as a catalog source: ``samzoo fetch out/collection.json#faithful-chicken``
 (the key may be an ``id``, ``id/version`` or ``model_type``).
@@ -18,7 +22,7 @@ from typing import Any
 from .errors import SamzooError
 from .untrusted import InputLimitError, load_json_bounded
 
-_TEXT_FIELDS = ("model_type", "id", "version", "package", "sha256", "status", "message")
+_TEXT_FIELDS = ("model_type", "id", "version", "package", "sha256", "status", "mode", "message")
 
 INDEX_NAME = "collection.json"
 INDEX_TYPE = "samzoo-collection"

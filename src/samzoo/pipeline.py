@@ -4,9 +4,9 @@
 model type) or fetches it through the resolver, builds its package, validates it
 if asked, and writes into ``out_dir``:
 
-* the packages (``<nickname or model_type>-<version>.zip``);
+* the packages (``<nickname or model_type>-<version>.zip``; automatic ones ``...-<version>-ais.zip``);
 * ``collection.json``: the index, one entry per model (``id``, ``version``,
-  ``model_type``, ``package``, ``sha256``, ``status``, ...), which the resolver
+  ``model_type``, ``package``, ``sha256``, ``status``, ``mode``, ...), which the resolver
   reads as a catalog source (``samzoo fetch out_dir/collection.json#ID``, see :mod:`samzoo.collection`);
 * ``report.json``, ``report.md``, ``report.html``: the validation report of the whole set.
 
@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from .atomic import write_text_atomic
 from .builder.formats import parse_weight_formats
-from .catalog import Catalog, dump_spec, load_catalog
+from .catalog import Catalog, dump_spec, is_builtin, load_catalog
 from .collection import INDEX_NAME, INDEX_TYPE, read_collection
 from .errors import SamzooError
 from .jobs import Outcome, Placement, run_jobs
@@ -49,6 +49,7 @@ class Entry:
     package: str | None = None
     sha256: str | None = None
     status: str = "error"  # passed | failed (validation) | built (not validated) | error (no package)
+    mode: str | None = None  # the package kind: interactive (prompts) | automatic (instance segmentation)
     message: str = ""
     seconds: float = 0.0
     skipped: bool = False  # unchanged since the last run: nothing was done
@@ -168,8 +169,9 @@ def _run_task(task: Task, start: float) -> Entry:
 
     from .builder import build_package
 
+    # the run owns its folder: a model whose inputs changed replaces its earlier package
     result = build_package(task.model_type, task.checkpoint, decoder=task.decoder, catalog=catalog, output=out_dir,
-                           weight_formats=task.weight_formats)
+                           weight_formats=task.weight_formats, overwrite=True)
     final = result.path
     validation, status, message = None, "built", f"built {result.version}, {result.mode} ({result.size / 1e6:.1f} MB)"
     if task.validate:
@@ -183,7 +185,7 @@ def _run_task(task: Task, start: float) -> Entry:
     st = final.stat()
     return Entry(
         model_type=spec.model_type, id=spec.nickname or spec.model_type, version=result.version,
-        package=final.name, sha256=result.sha256, status=status, message=message,
+        package=final.name, sha256=result.sha256, status=status, mode=result.mode, message=message,
         seconds=time.perf_counter() - start, inputs=inputs, package_stat=(st.st_size, st.st_mtime_ns),
         validation=validation,
     )
@@ -255,11 +257,26 @@ def write_reports(out_dir: Path, entries: list[Entry]) -> list[Path]:
     return [write_report(reports, out_dir / name) for name in REPORT_NAMES]
 
 
-def select_models(catalog: Catalog, models: list[str] | None) -> list[str]:
-    """Model types to build: the given names (any catalog name) or every current model."""
-    if not models:
-        return [s.model_type for s in catalog.current()]
-    return list(dict.fromkeys(catalog.lookup(m).model_type for m in models))
+@dataclass(frozen=True)
+class Selection:
+    """The models a run builds, and why: the ones asked for, or the family's current models (plus the user's)."""
+
+    model_types: tuple[str, ...]
+    asked: bool  # the models were named by the caller
+    user_models: tuple[str, ...] = ()  # current user-catalog models built (user_models=True)
+    left_out: tuple[str, ...] = ()  # current user-catalog models not built (neither named nor user_models=True)
+
+
+def select_models(catalog: Catalog, models: list[str] | None, user_models: bool = False) -> Selection:
+    """The given names (any catalog name), or every current model of the family (samzoo's own catalog), with the
+    current models of the user catalog only when ``user_models``."""
+    if models:
+        return Selection(tuple(dict.fromkeys(catalog.lookup(m).model_type for m in models)), asked=True)
+    family = tuple(s.model_type for s in catalog.current() if is_builtin(s))
+    users = tuple(s.model_type for s in catalog.current() if not is_builtin(s))
+    if user_models:
+        return Selection(family + users, asked=False, user_models=users)
+    return Selection(family, asked=False, left_out=users)
 
 
 def _make_tasks(selected: list[str], out: Path, checkpoints: str | Path | None, from_catalog: bool,
@@ -298,10 +315,11 @@ def build_all(
     validate: bool = False,
     jobs: int = 1,
     device: str = "cpu",
-    on_event: Callable[[str, Entry | str], None] | None = None,
+    on_event: Callable[[str, Entry | str | Selection], None] | None = None,
     scheduler: str | None = None,
     resources: Mapping[str, float] | None = None,
     weight_formats: str | Sequence[str] | None = None,
+    user_models: bool = False,
 ) -> list[Entry]:
     """Build every selected model into ``out_dir``; returns one :class:`Entry` per model.
 
@@ -309,6 +327,8 @@ def build_all(
     (fetch the published weights through the resolver). ``jobs`` local worker processes, or the
     Dask cluster at ``scheduler`` (whose workers must see ``out_dir`` and the checkpoints at the
     same paths), with ``resources`` per model (e.g. ``{"GPU": 1}``): see :mod:`samzoo.jobs`.
+    ``models``: catalog names; default the family's current models, and those of the user catalog too with
+    ``user_models``. ``on_event("selected", selection)`` says which and why (:class:`Selection`);
     ``on_event("start", model_type)`` and ``on_event("done", entry)`` report progress.
     ``weight_formats``: as for :func:`samzoo.build_package`, for every model.
     """
@@ -317,7 +337,10 @@ def build_all(
     placement = Placement.of(jobs, scheduler, resources)
     formats = parse_weight_formats(weight_formats)
     catalog = load_catalog()
-    selected = select_models(catalog, models)
+    selection = select_models(catalog, models, user_models)
+    if on_event:
+        on_event("selected", selection)
+    selected = list(selection.model_types)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     previous = read_index(out)

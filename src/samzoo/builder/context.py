@@ -66,6 +66,7 @@ class BuildContext:
     on_message: Callable[[str], None] | None
     on_stage: Callable[[str], None] | None = None
     cover_caption: str | None = None
+    overwrite: bool = False  # replace a file at the output path that holds other bytes
     notes: list[str] = field(default_factory=list)
     hashes: dict[str, str] = field(default_factory=dict)  # alg -> the checkpoint file's hash
     # read_checkpoint

@@ -44,9 +44,14 @@ TEST_TENSOR_FILES = {
 }
 
 
-def default_output(model_type: str, nickname: str | None, version: str) -> Path:
-    """``<nickname or model_type>-<version>.zip`` (in the current folder, or in ``output`` when that is a folder)."""
-    return Path(f"{nickname or model_type}-{version}.zip")
+#: the file name's mark of each package kind (the two kinds of one model never share a default name)
+KIND_SUFFIX = {"interactive": "", "automatic": "-ais"}
+
+
+def default_output(model_type: str, nickname: str | None, version: str, mode: str = "interactive") -> Path:
+    """``<nickname or model_type>-<version>.zip`` for an interactive package, ``...-<version>-ais.zip`` for an
+    automatic one (in the current folder, or in ``output`` when that is a folder)."""
+    return Path(f"{nickname or model_type}-{version}{KIND_SUFFIX[mode]}.zip")
 
 
 def build_package(
@@ -59,6 +64,7 @@ def build_package(
     output: str | Path | None = None,
     version: str | None = None,
     force: bool = False,
+    overwrite: bool = False,
     catalog: Catalog | None = None,
     on_message: Callable[[str], None] | None = None,
     mode: str | None = None,
@@ -78,6 +84,8 @@ def build_package(
         output: the package path (``.zip``), or a folder for the default name; missing folders are created.
         version: the zoo version of a new release (default: the next after the newest published one).
         force: allow different weights under an already published version.
+        overwrite: replace a file at the output path that holds other bytes (without it such a build is refused
+            with one line, and the file is left as it was; a file with the same bytes is always fine).
         catalog: the catalog to use (default: :func:`samzoo.load_catalog`).
         on_message: called with each one-line note (version decision, decoder choice, ...).
         on_stage: called with each stage's name as it starts (for progress displays).
@@ -106,7 +114,7 @@ def build_package(
     catalog = catalog or load_catalog()
     ref = catalog.lookup(name)
     b = BuildContext(spec=ref.spec, catalog=catalog, checkpoint=Path(checkpoint), timer=Timer(), on_message=on_message,
-                     on_stage=on_stage, cover_caption=cover_caption, weight_formats=formats)
+                     on_stage=on_stage, cover_caption=cover_caption, weight_formats=formats, overwrite=overwrite)
     out_path, digest = _run_stages(b, ref, decoder, (mode, ais_params), image, labels, output, version, force)
     return _result(b, out_path, digest)
 
@@ -337,6 +345,7 @@ def _seal(b: BuildContext, staging: Path, tmp_zip: Path, out_path: Path) -> str:
     """Zip the staged files and rename the zip onto the output path; returns its sha256."""
     write_zip(tmp_zip, [(p.name, p) for p in staging.iterdir()])
     digest = file_digest(tmp_zip)
+    _check_replace(b, out_path, digest)
     os.replace(tmp_zip, out_path)
     b.timer.lap("zip")
     b.weights_size = (staging / b.weights_file).stat().st_size
@@ -344,6 +353,20 @@ def _seal(b: BuildContext, staging: Path, tmp_zip: Path, out_path: Path) -> str:
 
 
 # --- helpers --------------------------------------------------------------------------------------
+
+def _check_replace(b: BuildContext, out_path: Path, digest: str) -> None:
+    """Refuse to replace a file at ``out_path`` holding other bytes than the new package, unless ``b.overwrite``."""
+    if b.overwrite or not out_path.is_file():
+        return
+    try:
+        existing = file_digest(out_path)
+    except OSError:
+        existing = "unreadable"
+    if existing == digest:
+        return
+    raise ArgumentError("output", f"{out_path} already holds another package (sha256 {existing[:12]}, this build "
+                                  f"{digest[:12]}); it is not replaced unless forced; choose another output or remove it")
+
 
 def is_folder_output(output: str | Path) -> bool:
     """``output`` names a folder: an existing one, one written with a trailing ``/``, or a path without ``.zip``."""
@@ -363,7 +386,7 @@ def _output_path(b: BuildContext, output: str | Path | None) -> Path:
 
     Missing folders on the way are created (``-o new_folder/pkg.zip``, ``-o release/``).
     """
-    out_path = default_output(b.spec.model_type, b.spec.nickname, b.decision.version)
+    out_path = default_output(b.spec.model_type, b.spec.nickname, b.decision.version, b.mode)
     if output is not None:
         out_path = Path(output) / out_path if is_folder_output(output) else Path(output)
     out_path = out_path.absolute()

@@ -12,7 +12,7 @@ from ._progress import StageProgress, add_quiet, wanted
 
 #: options of one build that --all does not take, and options of --all that one build does not take
 _SINGLE_ONLY = ("checkpoint", "decoder", "mode", "ais_params", "image", "labels", "version", "force")
-_ALL_ONLY = ("models", "checkpoints", "from_catalog", "jobs", "scheduler", "resources")
+_ALL_ONLY = ("models", "user_models", "checkpoints", "from_catalog", "jobs", "scheduler", "resources")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,16 +36,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "the ONNX prompt decoder as an attachment); each is cross-checked against the state dict before it is added")
     p.add_argument("--image", help="test image (PNG/TIFF/JPEG/.npy, 2D grey or RGB); default: a sample of the model's domain")
     p.add_argument("--labels", help="label image of --image (0 = background); default: Otsu threshold of the image")
-    p.add_argument("-o", "--output", help="package path (.zip), or a folder for <nickname or model type>-<version>.zip; default: that name here")
+    p.add_argument("-o", "--output", help="package path (.zip), or a folder for <nickname or model type>-<version>.zip (automatic packages: ...-<version>-ais.zip); default: that name here")
     p.add_argument("--version", help="zoo version of a new release (default: the next after the newest published)")
-    p.add_argument("--force", action="store_true", help="allow different weights under an already published version")
+    p.add_argument("--force", action="store_true", help="allow different weights under an already published version, "
+                   "and replace a package file at the output path that holds other bytes")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--validate", action="store_true", help="validate the package(s) after building (samzoo validate); exit 1 if one fails")
     p.add_argument("--device", choices=("cpu", "cuda", "auto"), help="with --validate: inference device (default cpu)")
     add_quiet(p)
     whole = p.add_argument_group("the whole catalog (--all)")
-    whole.add_argument("--all", action="store_true", help="build every current catalog model (or --models) into the folder -o")
-    whole.add_argument("--models", nargs="+", metavar="NAME", help="with --all: only these models (any catalog names)")
+    whole.add_argument("--all", action="store_true", help="build every current model of the family (or --models) into the folder -o")
+    whole.add_argument("--models", nargs="+", metavar="NAME", help="with --all: only these models (any catalog names, user models too)")
+    whole.add_argument("--user-models", action="store_true", help="with --all: also build the current models of your user catalog")
     whole.add_argument("--checkpoints", metavar="DIR", help="with --all: take <model_type>.pt (and <model_type>_decoder.pt) from DIR")
     whole.add_argument("--from-catalog", action="store_true", help="with --all: fetch the published weights through the resolver")
     add_job_arguments(whole, "with --all: build this many models")
@@ -112,7 +114,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
         result = build_package(
             args.name, args.checkpoint, decoder=args.decoder, image=args.image, labels=args.labels,
-            output=args.output, version=args.version, force=args.force, mode=args.mode, ais_params=params,
+            output=args.output, version=args.version, force=args.force, overwrite=args.force, mode=args.mode, ais_params=params,
             weight_formats=args.weight_formats, on_message=say, on_stage=lambda stage: progress.stage(f"building {args.name}", stage),
         )
     report = _validate_built(result.path, args) if args.validate else None
@@ -156,6 +158,9 @@ def cmd_build_all(args: argparse.Namespace) -> int:
     counter = {"done": 0}
 
     def progress(event: str, item) -> None:
+        if event == "selected":
+            print(f"samzoo: {_selection_line(item)}", file=sys.stderr, flush=True)
+            return
         if event == "start":
             print(f"samzoo: building {item} ...", file=sys.stderr, flush=True)
             return
@@ -164,7 +169,7 @@ def cmd_build_all(args: argparse.Namespace) -> int:
         print(f"samzoo: [{counter['done']}] {item.model_type}: {item.status} ({what}) {item.message}", file=sys.stderr, flush=True)
 
     entries = build_all(
-        args.output, models=args.models, checkpoints=args.checkpoints, from_catalog=args.from_catalog,
+        args.output, models=args.models, user_models=args.user_models, checkpoints=args.checkpoints, from_catalog=args.from_catalog,
         validate=args.validate, device=args.device or "cpu", on_event=progress, weight_formats=args.weight_formats,
         **{**job_kwargs(args), "jobs": args.jobs or 1},
     )
@@ -180,3 +185,18 @@ def cmd_build_all(args: argparse.Namespace) -> int:
             print(f"{e.model_type:28s} {e.status:7s} {e.package or '-'}  {e.sha256 or ''}")
         print(f"index: {args.output}/collection.json" + ("; reports: report.html, report.md, report.json" if args.validate else ""))
     return 0 if all(e.status in ("passed", "built") for e in entries) else 1
+
+
+def _selection_line(selection) -> str:
+    """Which models --all builds, and why (a :class:`samzoo.pipeline.Selection`)."""
+    n = len(selection.model_types)
+    if selection.asked:
+        return f"building the {n} model(s) named by --models"
+    family = n - len(selection.user_models)
+    line = f"building the family's {family} current models"
+    if selection.user_models:
+        return line + f" and your user catalog's {len(selection.user_models)} ({', '.join(selection.user_models)}; --user-models)"
+    if selection.left_out:
+        line += (f"; your user catalog's {len(selection.left_out)} ({', '.join(selection.left_out[:5])}"
+                 f"{', ...' if len(selection.left_out) > 5 else ''}) are left out: add --user-models, or name them with --models")
+    return line

@@ -30,8 +30,42 @@ class OpenedPackage:
     rdf: Path
 
 
+#: how deep ``expand_sources`` looks for packages below a folder, and how many folders it reads at most
+MAX_DEPTH = 8
+MAX_FOLDERS = 10_000
+
+
+def _packages_below(folder: Path) -> list[Path]:
+    """Package zips and package folders in ``folder`` and its subfolders (``release/ais/...``), sorted by path.
+
+    A package folder is not searched further; hidden folders (``.git``, staging folders) and links to
+    folders are not entered. At most ``MAX_DEPTH`` levels and ``MAX_FOLDERS`` folders are read.
+    """
+    found: list[Path] = []
+    todo, read = [(folder, 0)], 0
+    while todo:
+        here, depth = todo.pop()
+        read += 1
+        if read > MAX_FOLDERS:
+            raise SamzooError(f"{folder}: more than {MAX_FOLDERS} folders below it; pass the folder that holds the packages")
+        try:
+            children = sorted(here.iterdir())
+        except OSError:
+            continue  # unreadable folder: nothing found there
+        for c in children:
+            if c.is_file() and c.suffix.lower() == ".zip":
+                found.append(c)
+            elif c.is_dir() and not c.is_symlink() and not c.name.startswith("."):
+                if rdf_in_folder(c) is not None:
+                    found.append(c)
+                elif depth + 1 < MAX_DEPTH:
+                    todo.append((c, depth + 1))
+    return sorted(found)
+
+
 def expand_sources(sources: list[str | Path]) -> list[str]:
-    """The packages named by ``sources``; a folder without an rdf is a folder of packages.
+    """The packages named by ``sources``; a folder without an rdf is a folder of packages, searched with its
+    subfolders (see :func:`_packages_below`).
 
     Raises :class:`SamzooError` (a usage error) for paths that do not exist or folders without packages.
     """
@@ -48,12 +82,10 @@ def expand_sources(sources: list[str | Path]) -> list[str]:
         if rdf_in_folder(path) is not None:
             out.append(str(path))
             continue
-        children = [
-            c for c in sorted(path.iterdir())
-            if (c.is_file() and c.suffix.lower() == ".zip") or (c.is_dir() and rdf_in_folder(c) is not None)
-        ]
+        children = _packages_below(path)
         if not children:
-            raise SamzooError(f"{s}: a folder without rdf.yaml and without packages (*.zip or folders with rdf.yaml) in it")
+            raise SamzooError(f"{s}: a folder without rdf.yaml and without packages (*.zip or folders with rdf.yaml) in it "
+                              "or in its subfolders")
         out.extend(str(c) for c in children)
     return out
 
