@@ -3,10 +3,16 @@
 Usage:
     python scripts/bench_build.py [--encoder vit_b] [--workdir bench_output] [--reference-python PY] [--no-test]
     python scripts/bench_build.py --formats [--encoder vit_t] [--repeat 2]
+    python scripts/bench_build.py --against REF [--encoder vit_t] [--repeat 3] [--mode automatic]
 
 ``--formats``: the same checkpoint built with ``--weight-format pytorch_state_dict`` and with
 ``pytorch_state_dict,torchscript,onnx``, alternately, ``--repeat`` times each, in this run; prints
 the best wall time of each and their ratio (issue 15's target: <= 1.5).
+
+``--against REF``: this checkout's build against the build of samzoo at git revision REF (its ``src``
+and ``model_specs``, run with this interpreter and its packages), alternately, ``--repeat`` times each,
+in this run (each goes first every other round); prints the best wall time of each, their ratio (target for a change that costs build time:
+<= 1.15) and whether the two packages have the same sha256.
 
 Builds one random-initialised checkpoint (seed 0) into a package with samzoo
 and, when `micro_sam` can be imported (by this interpreter or the one given
@@ -33,6 +39,7 @@ TARGET_TIME_RATIO = 0.45
 TARGET_PEAK_GB = 2.5
 TARGET_SIZE_RATIO = 1.2
 TARGET_FORMATS_RATIO = 1.5
+TARGET_AGAINST_RATIO = 1.15
 ALL_FORMATS = "pytorch_state_dict,torchscript,onnx"
 #: measured on CI's kind of machine (facts.md), used only when micro_sam is absent
 RECORDED_REFERENCE_S = 69.9
@@ -91,21 +98,30 @@ def main() -> int:
     parser.add_argument("--reference-python", default=sys.executable, help="interpreter that can import micro_sam")
     parser.add_argument("--no-test", action="store_true", help="skip `bioimageio test` of samzoo's package")
     parser.add_argument("--formats", action="store_true", help="compare the build with all weight formats against the state-dict-only build")
-    parser.add_argument("--repeat", type=int, default=2, help="with --formats: builds of each kind (the best counts)")
+    parser.add_argument("--repeat", type=int, default=2, help="with --formats or --against: builds of each kind (the best counts)")
+    parser.add_argument("--against", metavar="REF", help="compare with the build of samzoo at this git revision, in this run")
+    parser.add_argument("--mode", choices=["interactive", "automatic"], default="interactive",
+                        help="with --against: the package kind (automatic: a random decoder is added to the checkpoint)")
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be 1 or more")
     workdir = Path(args.workdir).absolute()
     workdir.mkdir(parents=True, exist_ok=True)
     model = {"vit_t": "vit_t_lm", "vit_b": "vit_b_lm", "vit_l": "vit_l_lm", "vit_h": "vit_h_histopathology"}[args.encoder]
     ckpt, image, labels = prepare_inputs(workdir, args.encoder)
     if args.formats:
         return bench_formats(workdir, model, ckpt, image, labels, args.repeat)
+    if args.against:
+        if args.mode == "automatic":
+            ckpt = with_random_decoder(ckpt)
+        return bench_against(workdir, args.against, model, ckpt, image, labels, args.repeat)
     weights_size = ckpt.stat().st_size
     print(f"checkpoint {ckpt.name}: random-initialised {args.encoder}, {weights_size / 1e6:.0f} MB; image 512 x 512 (ihc.png)")
 
     rows = []
     out = workdir / "samzoo.zip"
     rc, wall, peak = run_measured([sys.executable, "-m", "samzoo", "build", model, "--checkpoint", str(ckpt), "--image", str(image),
-                                   "--labels", str(labels), "-o", str(out), "--json"],
+                                   "--labels", str(labels), "-o", str(out), "--force", "--json"],
                                   workdir, workdir / "samzoo.log")
     if rc != 0:
         print(f"samzoo build failed (exit {rc}); see {workdir / 'samzoo.log'}")
@@ -180,6 +196,69 @@ def bench_formats(workdir: Path, model: str, ckpt: Path, image: Path, labels: Pa
     ratio = best[ALL_FORMATS][0] / best["pytorch_state_dict"][0]
     print(f"\nbuild time ratio all formats / state dict only (measured in this run): {ratio:.2f} "
           f"(target <= {TARGET_FORMATS_RATIO}) {'OK' if ratio <= TARGET_FORMATS_RATIO else 'MISSED'}")
+    return 0
+
+
+def with_random_decoder(ckpt: Path) -> Path:
+    """A combined checkpoint ``{"model_state", "decoder_state"}``: ``ckpt``'s SAM weights and a random decoder (seed 0)."""
+    import torch
+
+    from samzoo.architectures import sam_ais
+
+    out = ckpt.with_name(ckpt.stem + "_with_decoder.pt")
+    if not out.exists():
+        torch.manual_seed(0)
+        decoder = sam_ais.AISDecoder(transposed=False).state_dict()
+        torch.save({"model_state": torch.load(ckpt, weights_only=True), "decoder_state": dict(decoder)}, out)
+    return out
+
+
+def checkout_of(ref: str, workdir: Path) -> Path:
+    """samzoo's ``src`` and ``model_specs`` at git revision ``ref``, unpacked under ``workdir`` (once per revision)."""
+    repo = Path(__file__).resolve().parents[1]
+    sha = subprocess.run(["git", "rev-parse", "--verify", ref + "^{commit}"], cwd=repo, capture_output=True, text=True)
+    if sha.returncode != 0:
+        sys.exit(f"--against {ref}: not a git revision of {repo}")
+    folder = workdir / f"samzoo-{sha.stdout.strip()[:12]}"
+    if not folder.is_dir():
+        tmp = folder.with_name(folder.name + ".part")
+        tmp.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", sha.stdout.strip(), "src", "model_specs"], cwd=repo, capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive.stdout, check=True)
+        tmp.rename(folder)
+    return folder
+
+
+def bench_against(workdir: Path, ref: str, model: str, ckpt: Path, image: Path, labels: Path, repeat: int) -> int:
+    """This checkout's build vs samzoo at ``ref``, alternating, in this run: best wall times, ratio, same sha256 or not."""
+    other = checkout_of(ref, workdir)
+    sources = {"this checkout": None, f"samzoo at {ref}": other / "src"}
+    best: dict[str, tuple[float, str]] = {}
+    for i in range(repeat):
+        order = list(sources.items())
+        for label, src in order[::-1] if i % 2 else order:  # each goes first every other round
+            env = {**os.environ, "PYTHONPATH": str(src)} if src else None
+            out = workdir / f"against-{'ref' if src else 'this'}.zip"
+            log = workdir / f"against-{'ref' if src else 'this'}-{i}.log"
+            cmd = [sys.executable, "-m", "samzoo", "build", model, "--checkpoint", str(ckpt), "--image", str(image),
+                   "--labels", str(labels), "-o", str(out), "--json"]
+            out.unlink(missing_ok=True)
+            start = time.perf_counter()
+            with open(log, "w") as f:
+                rc = subprocess.run(cmd, cwd=workdir, stdout=f, stderr=subprocess.STDOUT, env=env).returncode
+            wall = time.perf_counter() - start
+            if rc != 0:
+                print(f"{label}: samzoo build failed (exit {rc}); see {log}")
+                return 1
+            result = json.loads(_json_tail(log))
+            print(f"run {i + 1}: {label}: {wall:.1f} s ({result['mode']}, sha256 {result['sha256'][:12]})")
+            if label not in best or wall < best[label][0]:
+                best[label] = (wall, result["sha256"])
+    (this, this_sha), (then, then_sha) = (best[label] for label in sources)
+    ratio = this / then
+    print(f"\nbest of {repeat}: this checkout {this:.1f} s, samzoo at {ref} {then:.1f} s: ratio {ratio:.2f} "
+          f"(target <= {TARGET_AGAINST_RATIO}) {'OK' if ratio <= TARGET_AGAINST_RATIO else 'MISSED'}; "
+          f"same sha256: {this_sha == then_sha}")
     return 0
 
 

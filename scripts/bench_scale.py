@@ -10,8 +10,10 @@ profiler, slower monitors), then
 times, in one run, each as a fresh `samzoo validate` process:
 
 1. `samzoo validate --quick DIR` (one process; torch uses every core);
-2. `samzoo validate --quick DIR --jobs 2` (a local Dask cluster of 2 worker processes, 1 torch thread each);
-3. `samzoo validate --quick DIR --scheduler tcp://127.0.0.1:PORT` (the running cluster: 2 workers, 1 thread each).
+2. `samzoo validate --quick DIR --jobs 2` (a local Dask cluster of 2 worker processes, 1 torch thread each,
+   from 2 x JOBS_PER_WORKER packages; fewer run in one process, see samzoo.jobs);
+3. the same with `SAMZOO_JOBS_PER_WORKER=1`: the local cluster at any package count (where it starts to pay off);
+4. `samzoo validate --quick DIR --scheduler tcp://127.0.0.1:PORT` (the running cluster: 2 workers, 1 thread each).
 
 Each mode runs on all ``--packages`` packages and on the first ``--baseline`` of them (best of
 ``--repeat`` runs each, modes interleaved). Two figures per mode:
@@ -83,9 +85,12 @@ def _start_cluster(work: Path) -> tuple[str, list[subprocess.Popen]]:
 
 
 def _validate(folder: Path, report: Path, extra: list[str], quick: bool) -> float:
-    cmd = [sys.executable, "-m", "samzoo", "validate", str(folder), "--report", str(report), *(["--quick"] if quick else []), *extra]
+    """Seconds of one `samzoo validate` process; ``extra``: its options, then ``NAME=VALUE`` environment settings."""
+    env = {**os.environ, **dict(e.split("=", 1) for e in extra if "=" in e and not e.startswith("-"))}
+    options = [e for e in extra if e.startswith("-") or "=" not in e]
+    cmd = [sys.executable, "-m", "samzoo", "validate", str(folder), "--report", str(report), *(["--quick"] if quick else []), *options]
     start = time.perf_counter()
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - start
     if r.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stderr[-2000:]}{r.stdout[-2000:]}")
@@ -133,7 +138,9 @@ def main() -> int:
     folders = {args.baseline: _first(folder, args.baseline), args.packages: folder}
     address, procs = _start_cluster(work)
     quick = not args.full
-    modes = {"one": [], "jobs2": ["--jobs", "2"], "cluster": ["--scheduler", address]}
+    # --jobs 2 as users get it (no workers below 2 x JOBS_PER_WORKER packages), and with a worker for any number
+    modes = {"one": [], "jobs2": ["--jobs", "2"], "jobs2_always": ["--jobs", "2", "SAMZOO_JOBS_PER_WORKER=1"],
+             "cluster": ["--scheduler", address]}
     runs: dict[tuple[str, int], list[float]] = {(m, n): [] for m in modes for n in folders}
     load = os.getloadavg()
     try:
@@ -153,7 +160,8 @@ def main() -> int:
     per_package = [p["seconds"] for p in json.loads((work / f"one_{n}.json").read_text())["packages"]]
     # None where the longer run was not slower (cold workers in the shorter one: too few packages to tell)
     steady = {m: (n - k) / extra * 60 if (extra := times[m, n] - times[m, k]) > 0 else None for m in modes}
-    labels = {"one": "1 process", "jobs2": "--jobs 2 (local Dask cluster)", "cluster": "--scheduler, 2 running workers"}
+    labels = {"one": "1 process", "jobs2": "--jobs 2", "jobs2_always": "--jobs 2, workers at any count",
+              "cluster": "--scheduler, 2 running workers"}
     print(f"samzoo validate{' --quick' if quick else ''}, {n} vit_t packages ({min(args.distinct, n)} distinct), "
           f"{os.cpu_count()} cores, best of {args.repeat}")
     print(f"  load average before / after: {load[0]:.1f} / {os.getloadavg()[0]:.1f}")

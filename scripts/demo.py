@@ -105,7 +105,8 @@ def main(out_dir: str = "demo_output") -> int:
 
         with _stage(timings, "build the BioImage.IO package (light-microscopy test image: scikit-image cell.png)"):
             result = build_package(DEMO_NAME, checkpoint, output=out / f"{DEMO_NAME}.zip", on_message=lambda m: print(f"    {m}"),
-                                   cover_caption="DEMO: random weights - these masks mean nothing")
+                                   cover_caption="DEMO: random weights - these masks mean nothing",
+                                   overwrite=True)  # the demo's own folder: a package of an earlier samzoo is replaced
 
         with _stage(timings, "validate the package (format, zoo, bioimageio.core inference, SAM checks)"):
             report = validate_package(result.path, device="cpu", catalog=out / "catalog")  # validation is hermetic: name the catalog

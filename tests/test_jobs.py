@@ -86,3 +86,17 @@ def test_older_objects_are_frozen_inside_the_block_only():
         assert gc.get_freeze_count() > 1000
     finally:
         gc.unfreeze()
+
+
+def test_local_workers_start_only_for_enough_jobs(monkeypatch):
+    """One local worker per JOBS_PER_WORKER calls, at most jobs; fewer than two workers' worth run here."""
+    from samzoo.jobs import JOBS_PER_WORKER
+
+    monkeypatch.delenv("SAMZOO_JOBS_PER_WORKER", raising=False)
+    two = Placement.of(2)
+    assert JOBS_PER_WORKER == 10
+    assert two.for_calls(19).in_process and two.for_calls(20).jobs == 2 and two.for_calls(100).jobs == 2
+    assert Placement.of(4).for_calls(29).jobs == 2 and Placement.of(4).for_calls(40).jobs == 4
+    assert Placement.of(scheduler="tcp://127.0.0.1:1").for_calls(1).scheduler == "tcp://127.0.0.1:1"
+    monkeypatch.setenv("SAMZOO_JOBS_PER_WORKER", "1")
+    assert two.for_calls(2).jobs == 2 and two.for_calls(1).in_process

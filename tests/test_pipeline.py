@@ -15,6 +15,7 @@ from samzoo.hashing import file_hash
 from samzoo.models import save_random_checkpoint
 
 MODELS = ("vit_t_alpha", "vit_t_beta", "vit_t_gamma")
+ONE_JOB_PER_WORKER = {"SAMZOO_JOBS_PER_WORKER": "1"}  # three models on two local workers (the runner's path under test)
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +45,10 @@ def test_build_all_from_catalog_validates_indexes_and_skips_unchanged(tmp_path, 
     out = tmp_path / "release"
     with FileServer() as server:
         _register(checkpoints, server, user_catalog)
-        first = run_cli("build", "--all", "--models", *MODELS, "--from-catalog", "-o", str(out), "--validate", "--jobs", "2", "--json")
+        first = run_cli("build", "--all", "--models", *MODELS, "--from-catalog", "-o", str(out), "--validate", "--jobs", "2", "--json", env=ONE_JOB_PER_WORKER)
         assert first.returncode == 0, first.stderr
         assert all(server.gets[f"/weights/{m}.pt"] == 1 for m in MODELS), server.gets
-        second = run_cli("build", "--all", "--models", *MODELS, "--from-catalog", "-o", str(out), "--validate", "--jobs", "2", "--json")
+        second = run_cli("build", "--all", "--models", *MODELS, "--from-catalog", "-o", str(out), "--validate", "--jobs", "2", "--json", env=ONE_JOB_PER_WORKER)
         assert second.returncode == 0, second.stderr
         assert all(server.gets[f"/weights/{m}.pt"] == 1 for m in MODELS), "the second run must use the cache"
 

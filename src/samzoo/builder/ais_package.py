@@ -41,7 +41,7 @@ def ais_pass(b, staging: Path) -> None:
 
     from ..ais import build_ais
     from ..architectures import sam_ais
-    from .determinism import ENCODER_THREADS, encoder_pass, fixed_threads
+    from .determinism import TEST_OUTPUT_THREADS, encoder_pass, fixed_threads
     from .context import check_testable_outputs, save_weights
     from .lowmem import low_memory_attention
 
@@ -55,7 +55,7 @@ def ais_pass(b, staging: Path) -> None:
         with torch.inference_mode():
             with low_memory_attention(b.sam), encoder_pass():
                 embeddings, input_size = model.encode(image)
-            with fixed_threads(ENCODER_THREADS):  # the UNETR decoder with oneDNN (2.5x faster than without), fixed threads
+            with fixed_threads(TEST_OUTPUT_THREADS):  # the UNETR decoder with oneDNN (2.5x faster than without), fixed threads
                 maps = model.decoder(embeddings, input_size, tuple(image.shape[-2:]))
         labels = sam_ais.watershed_labels(maps[0].numpy(), model.params)[None, None]
     finally:

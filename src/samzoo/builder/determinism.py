@@ -16,8 +16,8 @@ import contextlib
 import warnings
 from collections.abc import Iterator
 
-#: intra-op threads of every image-encoder pass that makes test outputs (and of the AIS decoder)
-ENCODER_THREADS = 2
+#: intra-op threads of the passes that make test outputs (image encoder, AIS decoder; the prompt decoder runs on 1)
+TEST_OUTPUT_THREADS = 2
 
 
 @contextlib.contextmanager
@@ -52,8 +52,8 @@ def without_onednn() -> Iterator[None]:
 
 @contextlib.contextmanager
 def encoder_pass() -> Iterator[None]:
-    """The settings of a test-output encoder pass: ``ENCODER_THREADS`` threads, PyTorch's own convolutions."""
-    with without_onednn(), fixed_threads(ENCODER_THREADS):
+    """The settings of a test-output encoder pass: ``TEST_OUTPUT_THREADS`` threads, PyTorch's own convolutions."""
+    with without_onednn(), fixed_threads(TEST_OUTPUT_THREADS):
         yield
 
 

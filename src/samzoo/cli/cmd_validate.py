@@ -52,14 +52,40 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     # validated in this process: the model worker starts first, its imports run beside everything else
     # (the arguments are checked after; a placement that cannot be is a usage error there)
-    here = Placement(args.jobs, args.scheduler).in_process
+    sources = _listed_sources(args.sources)
+    here = Placement(args.jobs, args.scheduler).for_calls(len(sources or [1])).in_process
     with ModelWorker() as worker:
         if here:
             worker.start()
-        return _validate_command(args, worker if here else None)
+        return _validate_command(args, worker if here else None, sources)
 
 
-def _validate_command(args: argparse.Namespace, worker) -> int:
+def _listed_sources(sources: list[str]) -> list[str] | None:
+    """The packages ``sources`` name, or None when they cannot be listed (the command reports why, in its order)."""
+    from ..validate import expand_sources
+
+    try:
+        return expand_sources(sources)
+    except SamzooError:
+        return None
+
+
+def _runner_note(args: argparse.Namespace, total: int) -> str | None:
+    """One line when ``--jobs N`` starts fewer local workers than asked, saying from how many packages it pays off."""
+    from ..jobs import Placement, jobs_per_worker
+
+    if args.scheduler or args.jobs <= 1:
+        return None
+    workers = Placement(args.jobs).for_calls(total).jobs
+    if workers >= args.jobs:
+        return None
+    per = jobs_per_worker()
+    where = "in this process" if workers == 1 else f"on {workers} worker processes"
+    return (f"samzoo: {total} package(s): validating {where}; a worker's start pays off from {per} packages per worker "
+            f"(--jobs {args.jobs} from {per * args.jobs})")
+
+
+def _validate_command(args: argparse.Namespace, worker, sources: list[str] | None) -> int:
     from ..validate import expand_sources
     from ..validate.bioimageio_summary import check_summary_target
     from ..validate.core_releases import check_core_versions
@@ -74,7 +100,7 @@ def _validate_command(args: argparse.Namespace, worker) -> int:
     check_catalog_dir(args.catalog)
     check_weight_format(args.weight_format)
     device = args.device if args.scheduler else resolve_device(args.device)  # a cluster's workers resolve it
-    sources = expand_sources(args.sources)
+    sources = sources if sources is not None else expand_sources(args.sources)  # None: raises the one-line error
     if args.summary:
         check_summary_target(args.summary, len(sources))
     reports = _validate_with_progress(sources, device, args, worker)
@@ -98,7 +124,12 @@ def _validate_with_progress(sources: list, device: str, args: argparse.Namespace
             started.setdefault(source, len(started) + 1)
             progress.stage(f"[{started[source]}/{total}] {Path(source).name}", check)
 
-        if args.jobs > 1 and total > 1:
+        note = _runner_note(args, total)
+        if note and progress.enabled:
+            progress.line(note)
+        elif note:
+            print(note, file=sys.stderr, flush=True)
+        elif args.jobs > 1 and total > 1:
             progress.stage(f"{total} packages", f"validating, {args.jobs} at a time")
         return validate_many(
             sources, device=device, quick=args.quick, on_done=lambda r, done, n: progress.line(_done_line(r, done, n)),

@@ -4,8 +4,10 @@
 one :class:`Outcome` per call, in the order of ``calls``:
 
 * ``Placement(jobs=1)``: one after the other in the calling process;
-* ``Placement(jobs=N)``: on a local Dask cluster of N single-threaded worker processes, torch's
-  thread count split between them (:mod:`samzoo.jobs.cluster`);
+* ``Placement(jobs=N)``: on a local Dask cluster of up to N single-threaded worker processes, torch's
+  thread count split between them (:mod:`samzoo.jobs.cluster`); one worker for every
+  :func:`jobs_per_worker` calls, since a worker's start costs more than it wins on fewer (fewer
+  calls than two workers' worth run in the calling process);
 * ``Placement(scheduler="tcp://host:8786")``: on a running Dask cluster (``dask scheduler`` and
   ``dask worker`` on other machines, or a Kubernetes/SLURM deployment of Dask).
 
@@ -20,12 +22,31 @@ processes that the runner starts itself, never in the caller's process.
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from dataclasses import dataclass
 from typing import Any
 from collections.abc import Callable, Mapping, Sequence
 
 from ..errors import ArgumentError, SamzooError
+
+
+#: calls per local worker process below which a worker is not started: its start (imports of torch and
+#: bioimageio.core, 5-8 s of both cores of a 2-core machine) costs more than it wins on fewer. For the cheapest
+#: jobs, `samzoo validate --quick` of vit_t packages, 2 workers broke even at about 6 per worker on 2 cores and
+#: gained from 10 per worker (README, "Scaling out"; scripts/bench_scale.py).
+JOBS_PER_WORKER = 10
+JOBS_PER_WORKER_VARIABLE = "SAMZOO_JOBS_PER_WORKER"
+
+
+def jobs_per_worker() -> int:
+    """:data:`JOBS_PER_WORKER`, or the whole number >= 1 in ``$SAMZOO_JOBS_PER_WORKER`` (read at each call)."""
+    text = os.environ.get(JOBS_PER_WORKER_VARIABLE, "").strip()
+    if not text:
+        return JOBS_PER_WORKER
+    if not text.isdigit() or int(text) < 1:
+        raise SamzooError(f"{JOBS_PER_WORKER_VARIABLE}={text[:40]!r}: give a whole number >= 1 (default {JOBS_PER_WORKER})")
+    return int(text)
 
 
 class JobsError(SamzooError):
@@ -80,10 +101,11 @@ class Placement:
         return self.scheduler is None and self.jobs == 1
 
     def for_calls(self, calls: int) -> Placement:
-        """This placement for ``calls`` jobs: a local one never starts more processes than there are calls."""
-        if self.scheduler is not None:
+        """This placement for ``calls`` jobs: a local one starts one worker for every :func:`jobs_per_worker` calls,
+        at most ``jobs`` (fewer than two workers' worth: the calls run in this process); a cluster's is kept."""
+        if self.scheduler is not None or self.jobs <= 1:
             return self
-        return Placement(min(self.jobs, max(1, calls)), None, self.resources)
+        return Placement(max(1, min(self.jobs, calls // jobs_per_worker())), None, self.resources)
 
 
 def run_jobs(
@@ -97,8 +119,8 @@ def run_jobs(
     """Run ``fn(*args)`` for each ``args`` in ``calls``; one :class:`Outcome` per call, in order.
 
     ``on_start(index)`` is called when a call is handed to a worker, ``on_done(outcome)`` as each
-    finishes (in the calling thread). A local placement with more processes than calls uses fewer;
-    with one call or ``jobs=1`` the calls run in this process.
+    finishes (in the calling thread). A local placement starts a worker for every :func:`jobs_per_worker`
+    calls (:meth:`Placement.for_calls`); with fewer, or ``jobs=1``, the calls run in this process.
     """
     calls = [tuple(c) for c in calls]
     placement = placement.for_calls(len(calls))
