@@ -32,13 +32,15 @@ ZOO_FIELDS = {"id": "testing-mouse", "id_emoji": "🐭", "version": "1.0"}
 KILLER = "e_kills_its_process.zip"
 
 
-@pytest.fixture(scope="module")
-
-@pytest.fixture(autouse=True)
-def _workers_for_few_jobs(monkeypatch):
+@pytest.fixture(scope="module", autouse=True)
+def _workers_for_few_jobs():
     """These tests run few jobs on local workers on purpose (crash isolation, settings): one worker per job."""
-    monkeypatch.setenv("SAMZOO_JOBS_PER_WORKER", "1")
+    with pytest.MonkeyPatch.context() as m:
+        m.setenv("SAMZOO_JOBS_PER_WORKER", "1")
+        yield
 
+
+@pytest.fixture(scope="module")
 def packages(tmp_path_factory, vit_t_checkpoint) -> dict[str, Path]:
     """Four vit_t packages (zips and a folder) and the one whose architecture kills its process."""
     d = tmp_path_factory.mktemp("job_packages")

@@ -84,8 +84,7 @@ def build_package(
         output: the package path (``.zip``), or a folder for the default name; missing folders are created.
         version: the zoo version of a new release (default: the next after the newest published one).
         force: allow different weights under an already published version.
-        overwrite: replace a file at the output path that holds other bytes (without it such a build is refused
-            with one line, and the file is left as it was; a file with the same bytes is always fine).
+        overwrite: replace a file at ``output`` holding other bytes (otherwise: refused in one line, file kept).
         catalog: the catalog to use (default: :func:`samzoo.load_catalog`).
         on_message: called with each one-line note (version decision, decoder choice, ...).
         on_stage: called with each stage's name as it starts (for progress displays).
@@ -98,12 +97,10 @@ def build_package(
             the state dict always. Each extra format is cross-checked on the test inputs before it is added;
             a format the package kind cannot express is skipped with a note (:mod:`samzoo.builder.formats`).
 
-    Returns:
-        A :class:`BuildResult` (path, sha256, version, rebuild, zoo_id, sizes, timings, notes).
+    Returns: a :class:`BuildResult` (path, sha256, version, rebuild, zoo_id, sizes, timings, notes, mode).
 
     Raises:
-        SamzooError: one line, for bad inputs (:class:`~samzoo.errors.ArgumentError` names the argument);
-        nothing is left at the output path on failure.
+        SamzooError: one line, for bad inputs (:class:`~samzoo.errors.ArgumentError` names the argument); nothing is left.
 
     Example::
 
