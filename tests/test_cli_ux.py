@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO, run_cli
 
 
@@ -84,3 +86,25 @@ def test_exit_codes_usage_2_run_time_1(tmp_path):
     for args in run_time:
         proc = run_cli(*args)
         assert proc.returncode == 1 and "Traceback" not in proc.stderr, (args, proc.stderr)
+
+
+def test_an_internal_error_is_exit_1_and_shows_its_traceback_on_request(monkeypatch, capsys):
+    """A state samzoo should never reach (InternalError: a bug, not a usage error): one line and exit 1, or the
+    traceback with SAMZOO_DEBUG=1."""
+    import samzoo.catalog
+    from samzoo.cli import main
+    from samzoo.errors import InternalError
+
+    def broken():
+        raise InternalError("the package description samzoo wrote is invalid at the top level: No functions provided to try.")
+
+    monkeypatch.setattr(samzoo.catalog, "load_catalog", broken)
+    monkeypatch.delenv("SAMZOO_DEBUG", raising=False)
+    assert main(["list"]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "samzoo: internal error: InternalError: the package description samzoo wrote is invalid at the top level: "
+        "No functions provided to try.; please report this (SAMZOO_DEBUG=1 shows the traceback)"]
+    monkeypatch.setenv("SAMZOO_DEBUG", "1")
+    with pytest.raises(InternalError, match="No functions provided"):
+        main(["list"])
