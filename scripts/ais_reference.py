@@ -33,7 +33,7 @@ def test_image() -> np.ndarray:
 
 
 def make_checkpoint(args) -> None:
-    from samzoo.ais import save_random_ais_checkpoint
+    from samzoo.builder.ais_model import save_random_ais_checkpoint
 
     save_random_ais_checkpoint(args.out, args.encoder, args.seed)
     print(f"wrote {args.out} ({args.encoder}, seed {args.seed})")
@@ -68,9 +68,9 @@ def run_micro_sam(args) -> None:
 def compare(args) -> None:
     import torch
 
-    from samzoo.ais import adjusted_rand_index, build_ais
-    from samzoo.checkpoint import load_checkpoint
-    from samzoo.models import build_sam
+    from samzoo.builder.ais_model import adjusted_rand_index, build_ais
+    from samzoo.plumbing.sam_checkpoint import load_checkpoint
+    from samzoo.plumbing.sam_models import build_sam
 
     torch.set_num_threads(args.threads)
     ref = np.load(args.reference)

@@ -58,7 +58,7 @@ def prepare_inputs(workdir: Path) -> tuple[Path, Path, Path]:
     import numpy as np
     import skimage.data
 
-    from samzoo.ais import save_random_ais_checkpoint
+    from samzoo.builder.ais_model import save_random_ais_checkpoint
     from samzoo.builder.test_data import threshold_labels, to_rgb_uint8
 
     ckpt = workdir / "vit_t_ais_random_seed0.pt"

@@ -42,8 +42,8 @@ def main() -> int:
     parser.add_argument("--no-validate", dest="validate", action="store_false", help="build only")
     args = parser.parse_args()
 
-    from samzoo.hashing import file_hash
-    from samzoo.models import save_random_checkpoint
+    from samzoo.plumbing.hashing import file_hash
+    from samzoo.plumbing.sam_models import save_random_checkpoint
     from samzoo.catalog.writer import add_model
 
     work = Path(args.workdir or tempfile.mkdtemp(prefix="samzoo-bench-pipeline-"))

@@ -54,8 +54,8 @@ def child(mode: str, name: str, path: str, encoder: str) -> None:
     if mode == "load_sam":
         import segment_anything  # noqa: F401  (imported, as micro_sam.util imports it, before timing)
 
-        import samzoo.checkpoint
-        import samzoo.models  # noqa: F401
+        import samzoo.plumbing.sam_checkpoint
+        import samzoo.plumbing.sam_models  # noqa: F401
         from samzoo.resolver import load_sam
 
         fn = lambda: load_sam(name)  # noqa: E731
@@ -92,8 +92,8 @@ def main() -> int:
 
     import torch
 
-    from samzoo.hashing import file_hash
-    from samzoo.models import save_random_checkpoint
+    from samzoo.plumbing.hashing import file_hash
+    from samzoo.plumbing.sam_models import save_random_checkpoint
     from samzoo.resolver import load_sam, resolve
     from samzoo.catalog.writer import add_model
 

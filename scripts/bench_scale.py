@@ -11,7 +11,7 @@ times, in one run, each as a fresh `samzoo validate` process:
 
 1. `samzoo validate --quick DIR` (one process; torch uses every core);
 2. `samzoo validate --quick DIR --jobs 2` (a local Dask cluster of 2 worker processes, 1 torch thread each,
-   from 2 x JOBS_PER_WORKER packages; fewer run in one process, see samzoo.jobs);
+   from 2 x JOBS_PER_WORKER packages; fewer run in one process, see samzoo.plumbing.jobs);
 3. the same with `SAMZOO_JOBS_PER_WORKER=1`: the local cluster at any package count (where it starts to pay off);
 4. `samzoo validate --quick DIR --scheduler tcp://127.0.0.1:PORT` (the running cluster: 2 workers, 1 thread each).
 
@@ -51,7 +51,7 @@ def _free_port() -> int:
 def _build_packages(folder: Path, count: int, distinct: int) -> None:
     """``distinct`` packages of different random weights, copied round-robin up to ``count`` files."""
     from samzoo.builder import build_package
-    from samzoo.models import save_random_checkpoint
+    from samzoo.plumbing.sam_models import save_random_checkpoint
 
     folder.mkdir(parents=True)
     built = []
@@ -68,7 +68,7 @@ def _start_cluster(work: Path) -> tuple[str, list[subprocess.Popen]]:
 
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
-    from samzoo.jobs.cluster import LOCAL_CLUSTER_SETTINGS
+    from samzoo.plumbing.jobs.cluster import LOCAL_CLUSTER_SETTINGS
 
     # the local cluster's settings, as the environment variables the README recommends for CPU workers
     env = {**os.environ, **{"DASK_" + key.upper().replace(".", "__").replace("-", "_"): str(value)

@@ -38,7 +38,7 @@ def _timed(cmd: list[str]) -> tuple[float, int, str]:
 
 
 def _checkpoint(workdir: Path, encoder: str) -> Path:
-    from samzoo.models import save_random_checkpoint
+    from samzoo.plumbing.sam_models import save_random_checkpoint
 
     ckpt = workdir / f"{encoder}_random.pt"
     if not ckpt.exists():

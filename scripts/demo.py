@@ -74,16 +74,16 @@ def main(out_dir: str = "demo_output") -> int:
     import numpy as np
     from skimage import data, filters, measure
 
-    from samzoo.allocator import keep_freed_memory
+    from samzoo.plumbing.allocator import keep_freed_memory
     from samzoo.builder import build_package
-    from samzoo.hashing import file_hash
-    from samzoo.models import save_random_checkpoint
+    from samzoo.plumbing.hashing import file_hash
+    from samzoo.plumbing.sam_models import save_random_checkpoint
     from samzoo.catalog.writer import add_model
     from samzoo.resolver import load_predictor
     from samzoo.validate import validate_package
     from samzoo.validate.report import write_report
 
-    keep_freed_memory()  # this process is ours (see samzoo.allocator)
+    keep_freed_memory()  # this process is ours (see samzoo.plumbing.allocator)
     timings: dict[str, float] = {}
     print(f"samzoo demo: build -> validate -> resolve on a random-initialised vit_t (DEMO weights), output in {out}")
 

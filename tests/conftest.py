@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
@@ -13,13 +10,11 @@ import pytest
 warnings.filterwarnings("ignore", category=FutureWarning, module="timm")
 warnings.filterwarnings("ignore", category=UserWarning, module="mobile_sam")
 
-REPO = Path(__file__).resolve().parents[1]
-
 #: The files that take longest (``pytest --durations``, 2 xdist processes, 2026-12-06: 200-300 s each),
 #: run first: `make test` hands each file to one of its processes in collection order, so a long file
 #: collected last would run alone at the end.
 LONGEST_FIRST = ("test_validate.py", "test_build_ais.py", "test_fuzz.py", "test_formats.py", "test_jobs_cluster.py",
-                 "test_pipeline.py", "test_build.py", "test_matrix.py", "test_build_cli_flags.py")
+                 "test_pipeline.py", "test_build.py", "test_matrix.py", "test_cmd_build.py")
 
 
 def pytest_collection_modifyitems(items):
@@ -40,7 +35,7 @@ def _isolated_env(tmp_path, monkeypatch):
 
 
 def _checkpoint(tmp_path_factory, encoder: str) -> Path:
-    from samzoo.models import save_random_checkpoint
+    from samzoo.plumbing.sam_models import save_random_checkpoint
 
     path = tmp_path_factory.mktemp(f"ckpt_{encoder}") / f"{encoder}_random.pt"
     save_random_checkpoint(path, encoder, seed=0)
@@ -51,12 +46,3 @@ def _checkpoint(tmp_path_factory, encoder: str) -> Path:
 def vit_t_checkpoint(tmp_path_factory) -> Path:
     """A random-initialised MobileSAM (vit_t) state dict file, seed 0 (~40 MB)."""
     return _checkpoint(tmp_path_factory, "vit_t")
-
-
-def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run ``python -m samzoo ARGS`` in a real subprocess; returns the completed process (text mode)."""
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "samzoo", *args],
-        capture_output=True, text=True, env=full_env, cwd=cwd or REPO, timeout=timeout,
-    )

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import samzoo
-from samzoo.errors import ArgumentError, SamzooError
+from samzoo.plumbing.errors import ArgumentError, SamzooError
 
 
 def test_device_defaults_to_auto(vit_t_checkpoint):

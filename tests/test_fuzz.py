@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fuzz_harness import Case, Ctx, run_case
+from helpers.fuzz_harness import Case, Ctx, run_case
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 

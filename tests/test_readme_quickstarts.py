@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO
+from helpers.cli import REPO
 
 MARKER = re.compile(r"<!-- quickstart:(\w+) -->\s*```(\w+)\n(.*?)```", re.S)
 

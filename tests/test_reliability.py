@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import run_cli
-from http_server import FileServer
+from helpers.cli import run_cli
+from helpers.http_server import FileServer
 
 from samzoo.catalog import load_catalog
-from samzoo.checkpoint import as_float32, nonfinite_problem
-from samzoo.collection import read_collection
-from samzoo.errors import OutputError, SamzooError, SpecError
+from samzoo.plumbing.sam_checkpoint import as_float32, nonfinite_problem
+from samzoo.plumbing.collection_index import read_collection
+from samzoo.plumbing.errors import OutputError, SamzooError, SpecError
 from samzoo.resolver.store import HashingFile
 from samzoo.resolver.transfer import TransferError, download
 
@@ -160,7 +160,7 @@ def test_bad_collection_indexes(tmp_path, data, words):
 def test_package_rdf_problems_are_package_errors(tmp_path):
     import zipfile
 
-    from samzoo.resolver.package import PackageError, read_package
+    from samzoo.resolver.package_weights import PackageError, read_package
 
     (tmp_path / "p1").mkdir()
     (tmp_path / "p1/rdf.yaml").write_text("weights: {pytorch_state_dict: {source: w.pt}}\nattachments: 5\n")
@@ -177,7 +177,7 @@ def test_package_rdf_problems_are_package_errors(tmp_path):
 
 
 def test_a_malformed_url_is_an_argument_error():
-    from samzoo.errors import ArgumentError
+    from samzoo.plumbing.errors import ArgumentError
     from samzoo.resolver import resolve
 
     with pytest.raises(ArgumentError, match="not a valid URL"):
@@ -201,7 +201,7 @@ def test_float64_weights_become_float32_and_nan_is_named(tmp_path):
 
 
 def test_atomic_write_failures_are_output_errors(tmp_path):
-    from samzoo.atomic import write_text_atomic
+    from samzoo.plumbing.atomic import write_text_atomic
 
     (tmp_path / "dir").mkdir()
     with pytest.raises(OutputError, match="cannot write"):
@@ -269,7 +269,7 @@ def test_a_cached_file_rewritten_with_size_and_mtime_kept_is_rehashed(tmp_path):
     """The trade-off: a warm lookup stats the file only; ctime (which utime cannot restore) triggers one re-hash."""
     import hashlib
 
-    from samzoo.hashing import Digest
+    from samzoo.plumbing.hashing import Digest
     from samzoo.resolver import resolve
     from samzoo.resolver.store import WeightCache
 
@@ -318,7 +318,7 @@ def test_stale_staging_of_dead_builds_is_removed(tmp_path):
 
 def test_nan_weights_are_named_before_any_work(tmp_path, vit_t_checkpoint):
     from samzoo.builder import build_package
-    from samzoo.checkpoint import CheckpointError
+    from samzoo.plumbing.sam_checkpoint import CheckpointError
 
     state = torch.load(vit_t_checkpoint, weights_only=True)
     key = sorted(k for k, v in state.items() if v.is_floating_point())[3]

@@ -17,7 +17,7 @@ Modules are imported when first used (a worker process of samzoo imports only wh
 from importlib import import_module
 from typing import Any
 
-from .errors import SamzooError, SpecError, UnknownModelError
+from .plumbing.errors import SamzooError, SpecError, UnknownModelError
 
 
 def _version() -> str:
@@ -38,7 +38,7 @@ _LAZY = {
     "ModelSpec": ("samzoo.catalog", "ModelSpec"),
     "load_catalog": ("samzoo.catalog", "load_catalog"),
     "resolve": ("samzoo.resolver", "resolve"),
-    "recommend": ("samzoo.choosing", "recommend"),
+    "recommend": ("samzoo.catalog.recommend", "recommend"),
     "load_sam": ("samzoo.resolver", "load_sam"),
     "load_predictor": ("samzoo.resolver", "load_predictor"),
     "load_decoder": ("samzoo.resolver", "load_decoder"),

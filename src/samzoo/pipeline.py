@@ -7,10 +7,10 @@ if asked, and writes into ``out_dir``:
 * the packages (``<nickname or model_type>-<version>.zip``; automatic ones ``...-<version>-ais.zip``);
 * ``collection.json``: the index, one entry per model (``id``, ``version``,
   ``model_type``, ``package``, ``sha256``, ``status``, ``mode``, ...), which the resolver
-  reads as a catalog source (``samzoo fetch out_dir/collection.json#ID``, see :mod:`samzoo.collection`);
+  reads as a catalog source (``samzoo fetch out_dir/collection.json#ID``, see :mod:`samzoo.plumbing.collection_index`);
 * ``report.json``, ``report.md``, ``report.html``: the validation report of the whole set.
 
-Models run through samzoo's job runner (:mod:`samzoo.jobs`): in this process, in ``jobs``
+Models run through samzoo's job runner (:mod:`samzoo.plumbing.jobs`): in this process, in ``jobs``
 local worker processes, or on the Dask cluster at ``scheduler``; one failing model, or one
 worker process that dies, never stops the others. An entry whose inputs (checkpoint files by size and mtime, the model's
 spec, samzoo's version, the options) and package file did not change since the
@@ -28,19 +28,19 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Callable, Mapping, Sequence
 
-from .atomic import write_text_atomic
+from .plumbing.atomic import write_text_atomic
 from .builder.formats import parse_weight_formats
 from .catalog import Catalog, dump_spec, is_builtin, load_catalog
-from .collection import INDEX_NAME, INDEX_TYPE, read_collection
-from .errors import SamzooError
-from .jobs import Outcome, Placement, run_jobs
+from .plumbing.collection_index import INDEX_NAME, INDEX_TYPE, read_collection
+from .plumbing.errors import SamzooError
+from .plumbing.jobs import Outcome, Placement, run_jobs
 
 REPORT_NAMES = ("report.json", "report.md", "report.html")
 CHECKPOINT_SUFFIXES = (".pt", ".pth")
 
 
 @dataclass(frozen=True)
-class Entry:
+class BuildRecord:
     """One model of a pipeline run: a row of ``collection.json``."""
 
     model_type: str
@@ -63,7 +63,7 @@ class Entry:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Entry:
+    def from_dict(cls, data: dict[str, Any]) -> BuildRecord:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         if known.get("package_stat") is not None:
             known["package_stat"] = tuple(known["package_stat"])
@@ -116,7 +116,7 @@ def find_checkpoint(folder: Path, model_type: str) -> tuple[Path, Path | None]:
     return encoder, decoder
 
 
-def _unchanged(previous: dict[str, Any] | None, inputs: str, out_dir: Path) -> Entry | None:
+def _unchanged(previous: dict[str, Any] | None, inputs: str, out_dir: Path) -> BuildRecord | None:
     """The previous entry, if its inputs and its package file are exactly as they were."""
     if not previous or previous.get("inputs") != inputs or not previous.get("package"):
         return None
@@ -126,18 +126,18 @@ def _unchanged(previous: dict[str, Any] | None, inputs: str, out_dir: Path) -> E
     st = path.stat()
     if list(previous.get("package_stat") or []) != [st.st_size, st.st_mtime_ns]:
         return None
-    return Entry.from_dict({**previous, "skipped": True})
+    return BuildRecord.from_dict({**previous, "skipped": True})
 
 
-def run_task(task: Task) -> Entry:
+def run_task(task: Task) -> BuildRecord:
     """Build (and validate) one model. Never raises: a failure is an ``error`` or ``failed`` entry."""
     start = time.perf_counter()
     try:
         return _run_task(task, start)
     except SamzooError as e:
-        return Entry(task.model_type, status="error", message=str(e), seconds=time.perf_counter() - start)
+        return BuildRecord(task.model_type, status="error", message=str(e), seconds=time.perf_counter() - start)
     except Exception as e:  # a bug or an unexpected library error must not stop the other models
-        return Entry(task.model_type, status="error", message=f"{type(e).__name__}: {e}".splitlines()[0][:300],
+        return BuildRecord(task.model_type, status="error", message=f"{type(e).__name__}: {e}".splitlines()[0][:300],
                      seconds=time.perf_counter() - start)
 
 
@@ -157,7 +157,7 @@ def _task_fingerprint(task: Task, catalog: Catalog) -> str:
     return fingerprint(dump_spec(catalog.models[task.model_type]), task.checkpoint, task.decoder, task.validate, task.device, extra)
 
 
-def _run_task(task: Task, start: float) -> Entry:
+def _run_task(task: Task, start: float) -> BuildRecord:
     catalog = load_catalog()
     task = _inputs(task, catalog)
     inputs = _task_fingerprint(task, catalog)
@@ -183,7 +183,7 @@ def _run_task(task: Task, start: float) -> Entry:
         failed = [c for c in report.checks if c.status == "failed"]
         message = f"{message}; " + (f"{len(failed)} check(s) failed: {', '.join(c.name for c in failed)}" if failed else "all checks passed")
     st = final.stat()
-    return Entry(
+    return BuildRecord(
         model_type=spec.model_type, id=spec.nickname or spec.model_type, version=result.version,
         package=final.name, sha256=result.sha256, status=status, mode=result.mode, message=message,
         seconds=time.perf_counter() - start, inputs=inputs, package_stat=(st.st_size, st.st_mtime_ns),
@@ -191,7 +191,7 @@ def _run_task(task: Task, start: float) -> Entry:
     )
 
 
-def _kept_unchanged(task: Task, catalog: Catalog) -> Entry | None:
+def _kept_unchanged(task: Task, catalog: Catalog) -> BuildRecord | None:
     """The previous entry when nothing changed, decided in the calling process (no torch, no worker)."""
     try:
         task = _inputs(task, catalog)
@@ -210,7 +210,7 @@ def read_index(out_dir: Path) -> dict[str, dict[str, Any]]:
         return {}  # a damaged index only means that everything is built again
 
 
-def write_index(out_dir: Path, entries: list[Entry]) -> Path:
+def write_index(out_dir: Path, entries: list[BuildRecord]) -> Path:
     """Write ``collection.json`` (atomically); validation details stay out of the index."""
     rows = []
     for e in sorted(entries, key=lambda e: e.model_type):
@@ -227,14 +227,14 @@ def _validation_store(out_dir: Path) -> Path:
     return out_dir / ".samzoo" / "validation"
 
 
-def _save_validation(out_dir: Path, entry: Entry) -> None:
+def _save_validation(out_dir: Path, entry: BuildRecord) -> None:
     if entry.validation is not None and not entry.skipped:
         store = _validation_store(out_dir)
         store.mkdir(parents=True, exist_ok=True)
         write_text_atomic(store / f"{entry.model_type}.json", json.dumps(entry.validation))
 
 
-def _load_validation(out_dir: Path, entry: Entry) -> dict[str, Any] | None:
+def _load_validation(out_dir: Path, entry: BuildRecord) -> dict[str, Any] | None:
     path = _validation_store(out_dir) / f"{entry.model_type}.json"
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -242,7 +242,7 @@ def _load_validation(out_dir: Path, entry: Entry) -> dict[str, Any] | None:
         return None
 
 
-def write_reports(out_dir: Path, entries: list[Entry]) -> list[Path]:
+def write_reports(out_dir: Path, entries: list[BuildRecord]) -> list[Path]:
     """The validation report of the whole set (JSON, Markdown, HTML), from each model's validation."""
     from .validate.report import write_report
     from .validate.result import PackageReport
@@ -281,17 +281,17 @@ def select_models(catalog: Catalog, models: list[str] | None, user_models: bool 
 
 def _make_tasks(selected: list[str], out: Path, checkpoints: str | Path | None, from_catalog: bool,
                 validate: bool, device: str, previous: dict[str, dict[str, Any]],
-                weight_formats: tuple[str, ...] = ("pytorch_state_dict",)) -> tuple[list[Task], list[Entry]]:
+                weight_formats: tuple[str, ...] = ("pytorch_state_dict",)) -> tuple[list[Task], list[BuildRecord]]:
     """One task per selected model, and an ``error`` entry for each model without a checkpoint."""
     tasks: list[Task] = []
-    missing: list[Entry] = []
+    missing: list[BuildRecord] = []
     for model_type in selected:
         checkpoint = decoder = None
         if checkpoints is not None:
             try:
                 enc, dec = find_checkpoint(Path(checkpoints), model_type)
             except SamzooError as e:
-                missing.append(Entry(model_type, status="error", message=str(e)))
+                missing.append(BuildRecord(model_type, status="error", message=str(e)))
                 continue
             checkpoint, decoder = str(enc.absolute()), (str(dec.absolute()) if dec else None)
         tasks.append(Task(model_type, str(out.absolute()), checkpoint, decoder, from_catalog, validate, device,
@@ -299,11 +299,11 @@ def _make_tasks(selected: list[str], out: Path, checkpoints: str | Path | None, 
     return tasks, missing
 
 
-def _entry_of(outcome: Outcome, task: Task) -> Entry:
+def _entry_of(outcome: Outcome, task: Task) -> BuildRecord:
     """The task's entry; a job that did not return (its worker process died) is an ``error`` entry saying why."""
     if outcome.ok:
         return outcome.value
-    return Entry(task.model_type, status="error", message=outcome.error or "the build did not finish")
+    return BuildRecord(task.model_type, status="error", message=outcome.error or "the build did not finish")
 
 
 def build_all(
@@ -315,18 +315,18 @@ def build_all(
     validate: bool = False,
     jobs: int = 1,
     device: str = "cpu",
-    on_event: Callable[[str, Entry | str | Selection], None] | None = None,
+    on_event: Callable[[str, BuildRecord | str | Selection], None] | None = None,
     scheduler: str | None = None,
     resources: Mapping[str, float] | None = None,
     weight_formats: str | Sequence[str] | None = None,
     user_models: bool = False,
-) -> list[Entry]:
-    """Build every selected model into ``out_dir``; returns one :class:`Entry` per model.
+) -> list[BuildRecord]:
+    """Build every selected model into ``out_dir``; returns one :class:`BuildRecord` per model.
 
     Give exactly one of ``checkpoints`` (a folder with ``<model_type>.pt``) and ``from_catalog``
     (fetch the published weights through the resolver). ``jobs`` local worker processes, or the
     Dask cluster at ``scheduler`` (whose workers must see ``out_dir`` and the checkpoints at the
-    same paths), with ``resources`` per model (e.g. ``{"GPU": 1}``): see :mod:`samzoo.jobs`.
+    same paths), with ``resources`` per model (e.g. ``{"GPU": 1}``): see :mod:`samzoo.plumbing.jobs`.
     ``models``: catalog names; default the family's current models, and those of the user catalog too with
     ``user_models``. ``on_event("selected", selection)`` says which and why (:class:`Selection`);
     ``on_event("start", model_type)`` and ``on_event("done", entry)`` report progress.
@@ -345,9 +345,9 @@ def build_all(
     out.mkdir(parents=True, exist_ok=True)
     previous = read_index(out)
     tasks, entries = _make_tasks(selected, out, checkpoints, from_catalog, validate, device, previous, formats)
-    others = [Entry.from_dict(p) for m, p in previous.items() if m not in selected]  # kept in the index
+    others = [BuildRecord.from_dict(p) for m, p in previous.items() if m not in selected]  # kept in the index
 
-    def done(entry: Entry) -> None:
+    def done(entry: BuildRecord) -> None:
         _save_validation(out, entry)
         entries.append(entry)
         write_index(out, entries + others)  # after every model: an interrupted run keeps what it finished

@@ -2,7 +2,7 @@
 
 BioImage.IO tools import an architecture file alone, from a temporary copy, so
 every module here imports only torch and the model libraries it needs. samzoo
-imports from these files (``samzoo.models`` takes its SAM registry from
+imports from these files (``samzoo.plumbing.sam_models`` takes its SAM registry from
 ``sam_adaptor``), never the reverse.
 """
 

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from ..architectures import SAM_AIS
-from ..errors import SamzooError
-from ..hashing import file_digest
+from ..plumbing.errors import SamzooError
+from ..plumbing.hashing import file_digest
 from . import rdf as rdf_mod
 
 ARCHITECTURE_FILE = "sam_ais.py"
@@ -39,7 +39,7 @@ def ais_pass(b, staging: Path) -> None:
     """Labels of the test image through the AIS model; the combined weights are written meanwhile."""
     import torch
 
-    from ..ais import build_ais
+    from .ais_model import build_ais
     from ..architectures import sam_ais
     from .determinism import TEST_OUTPUT_THREADS, encoder_pass, fixed_threads
     from .context import check_testable_outputs, save_weights

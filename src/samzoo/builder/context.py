@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from ..catalog import Catalog, ModelSpec
-from ..errors import SamzooError
-from ..hashing import file_hash
+from ..plumbing.errors import SamzooError
+from ..plumbing.hashing import file_hash
 from .test_data import TestInputs
 from .versioning import VersionDecision
 

@@ -28,8 +28,8 @@ ONNX_OUTPUTS = ("masks", "iou_predictions", "low_res_masks")
 
 
 def _sam(checkpoint: Path, encoder: str):
-    from ..checkpoint import load_checkpoint
-    from ..models import build_sam
+    from ..plumbing.sam_checkpoint import load_checkpoint
+    from ..plumbing.sam_models import build_sam
 
     return build_sam(encoder, load_checkpoint(checkpoint).state_dict).eval()
 

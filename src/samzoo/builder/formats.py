@@ -27,7 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ArgumentError
+from ..plumbing.errors import ArgumentError
+from ..plumbing.runtimes import runtime_missing
+from ..plumbing.tolerance import Tolerance, compare
 from . import rdf as rdf_mod
 
 FORMATS = ("pytorch_state_dict", "torchscript", "onnx")
@@ -74,7 +76,7 @@ def plan_formats(mode: str, formats: Sequence[str]) -> FormatPlan:
     if onnx_decoder:
         notes.append("onnx: no weights entry (an ONNX graph has no optional inputs, and the prompts and embeddings are "
                      "optional); the ONNX prompt decoder is attached instead")
-    if onnx_decoder and onnxruntime_missing():
+    if onnx_decoder and runtime_missing("onnx"):
         onnx_decoder = False
         notes.append(f"onnx: the prompt decoder is not attached: onnxruntime, which checks it, is not installed ({ONNX_RUNTIME_HINT})")
     return FormatPlan(torchscript="torchscript" in formats, onnx_decoder=onnx_decoder, notes=tuple(notes))
@@ -161,21 +163,20 @@ def export_folder(near: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=".samzoo-export-", dir=place))
 
 
-def _mismatch(name: str, expected: np.ndarray, actual: np.ndarray, rtol: float, atol: float, ppm: float) -> str | None:
-    """Why ``actual`` does not match ``expected`` within (rtol, atol, mismatched elements per million), or None."""
+def _mismatch(name: str, expected: np.ndarray, actual: np.ndarray, tolerance: Tolerance) -> str | None:
+    """Why ``actual`` does not match ``expected`` within ``tolerance``, or None."""
     if expected.shape != actual.shape:
         return f"{name} has shape {actual.shape}, the state dict's {expected.shape}"
-    bad = np.abs(actual.astype(np.float64) - expected) > atol + rtol * np.abs(expected.astype(np.float64))
-    got = bad.sum() / max(bad.size, 1) * 1e6
-    if got > ppm:
-        return f"{name} differs in {got:.0f} elements per million (tolerated: {ppm:g})"
+    got = compare(expected, actual, tolerance)
+    if not got.within:
+        return f"{name} differs in {got.ppm:.0f} elements per million (tolerated: {tolerance.ppm:g})"
     return None
 
 
-def _tolerances(outputs: dict[str, np.ndarray]) -> dict[str, tuple[float, float, float]]:
+def _tolerances(outputs: dict[str, np.ndarray]) -> dict[str, Tolerance]:
     """(rtol, atol, ppm) per output, exactly as the package's rdf states them."""
     entries = rdf_mod.reproducibility_tolerance(float(outputs["scores"].max()), float(abs(outputs["embeddings"]).max()))
-    return {e["output_ids"][0]: (e["relative_tolerance"], e["absolute_tolerance"], e["mismatched_elements_per_million"])
+    return {e["output_ids"][0]: Tolerance(e["relative_tolerance"], e["absolute_tolerance"], e["mismatched_elements_per_million"])
             for e in entries}
 
 
@@ -193,7 +194,7 @@ def check_torchscript(path: Path, inputs: dict[str, np.ndarray], outputs: dict[s
         got = module(*[torch.from_numpy(np.ascontiguousarray(inputs[k])) for k in order])
     tol = _tolerances(outputs)
     for name, actual in zip(("masks", "scores", "embeddings"), got, strict=True):
-        problem = _mismatch(name, outputs[name], actual.numpy(), *tol[name])
+        problem = _mismatch(name, outputs[name], actual.numpy(), tol[name])
         if problem:
             return problem
     return None
@@ -229,17 +230,8 @@ def check_onnx_decoder(path: Path, inputs: dict[str, np.ndarray], outputs: dict[
         masks.append((logits[0] > 0).astype(np.uint8))
         scores.append(iou[0])
     tol = _tolerances(outputs)
-    return (_mismatch("masks", outputs["masks"], np.stack(masks)[None], *tol["masks"])
-            or _mismatch("scores", outputs["scores"], np.stack(scores)[None], *tol["scores"]))
-
-
-def onnxruntime_missing() -> bool:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec("onnxruntime") is None
-    except (ImportError, ValueError):  # a broken or blocked installation counts as missing
-        return True
+    return (_mismatch("masks", outputs["masks"], np.stack(masks)[None], tol["masks"])
+            or _mismatch("scores", outputs["scores"], np.stack(scores)[None], tol["scores"]))
 
 
 # --- the build's stages (called by package.py) ------------------------------------------------------

@@ -21,8 +21,8 @@ import numpy as np
 
 from ..architectures import SAM_ADAPTOR
 from ..catalog import Catalog, ModelRef, load_catalog, zoo_id
-from ..errors import ArgumentError, RunTimeFailure, SamzooError
-from ..hashing import file_digest
+from ..plumbing.errors import ArgumentError, RunTimeFailure, SamzooError
+from ..plumbing.hashing import file_digest
 from . import ais_package
 from . import formats as formats_mod
 from . import rdf as rdf_mod
@@ -100,7 +100,7 @@ def build_package(
     Returns: a :class:`BuildResult` (path, sha256, version, rebuild, zoo_id, sizes, timings, notes, mode).
 
     Raises:
-        SamzooError: one line, for bad inputs (:class:`~samzoo.errors.ArgumentError` names the argument); nothing is left.
+        SamzooError: one line, for bad inputs (:class:`~samzoo.plumbing.errors.ArgumentError` names the argument); nothing is left.
 
     Example::
 
@@ -176,7 +176,7 @@ def _package_files(b: BuildContext, staging: Path, job: formats_mod.ExportJob | 
 def _read_checkpoint(b: BuildContext, decoder: str | Path | None) -> None:
     """The SAM weights (their encoder must be the model's) and the instance-segmentation decoder, if any."""
     # imported here, not at the top: torch loads now, after the export worker has started importing it too
-    from ..checkpoint import CheckpointError, as_float32, load_checkpoint, load_state_dict_file, nonfinite_problem
+    from ..plumbing.sam_checkpoint import CheckpointError, as_float32, load_checkpoint, load_state_dict_file, nonfinite_problem
 
     spec = b.spec
     ckpt = load_checkpoint(b.checkpoint)
@@ -205,7 +205,7 @@ def _read_checkpoint(b: BuildContext, decoder: str | Path | None) -> None:
 
 def _decide_mode(b: BuildContext, mode: str | None, params: Mapping[str, Any] | None) -> None:
     """Automatic (AIS) when a decoder is there, unless asked otherwise; the AIS parameters, checked."""
-    from ..ais import ais_params, check_decoder_state, decoder_only
+    from .ais_model import ais_params, check_decoder_state, decoder_only
 
     if mode not in (None, "automatic", "interactive"):
         raise ArgumentError("mode", f"must be 'automatic' or 'interactive', not {mode!r}")
@@ -233,7 +233,7 @@ def _decide_version(b: BuildContext, ref: ModelRef, requested: str | None, force
 
 def _model_and_test_data(b: BuildContext, image: str | Path | None, labels: str | Path | None) -> None:
     """The Sam module holding the weights, and the test image, labels and prompts."""
-    from ..models import build_sam
+    from ..plumbing.sam_models import build_sam
 
     b.tests = load_test_inputs(b.spec.domain, image, labels)
     side = min(b.tests.image.shape[:2])

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 import yaml
 
 from ..catalog import ModelSpec, Person
-from ..errors import InternalError
+from ..plumbing.errors import InternalError
 
 FORMAT_VERSION = "0.5.4"
 ARCHITECTURE_FILE = "sam_adaptor.py"

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import OutputError
+from ..plumbing.errors import OutputError
 
 
 def _owner() -> str:

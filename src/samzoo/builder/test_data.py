@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ArgumentError, SamzooError
+from ..plumbing.errors import ArgumentError, SamzooError
 
 #: longest side of a default test image (keeps test tensors and covers small)
 MAX_SIDE = 512

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from ..catalog import ModelRef, Version, is_builtin
 from ..catalog.versions import newest, next_version, version_key
-from ..errors import ArgumentError
-from ..hashing import parse_hash
+from ..plumbing.errors import ArgumentError
+from ..plumbing.hashing import parse_hash
 
 
 @dataclass(frozen=True)

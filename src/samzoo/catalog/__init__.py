@@ -17,7 +17,7 @@ from .vocabulary import CATEGORIES, DOMAINS, ENCODERS, Domain, Encoder, Role, St
 # the rest is imported when first used (pydantic models: the CLI builds its parser without them)
 _LAZY = {
     **dict.fromkeys(("SHARED_FILE", "builtin_spec_dir", "is_builtin", "load_spec_file", "load_specs", "user_spec_dir"), ".loading"),
-    **dict.fromkeys(("Catalog", "load_catalog"), ".names"),
+    **dict.fromkeys(("Catalog", "load_catalog"), ".lookup"),
     **dict.fromkeys(("Citation", "ModelRef", "ModelSpec", "Person", "Recommendation", "Version", "WeightFile", "Weights",
                      "is_single_emoji", "is_zoo_nickname", "zenodo_record", "zoo_id"), ".schema"),
     **dict.fromkeys(("newest", "next_version", "version_key"), ".versions"),

@@ -16,8 +16,8 @@ from typing import Any, get_args
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ..errors import SpecError
-from ..untrusted import InputLimitError, parse_yaml, read_text_bounded
+from ..plumbing.errors import SpecError
+from ..plumbing.untrusted import InputLimitError, parse_yaml, read_text_bounded
 from .schema import ModelSpec
 
 SHARED_FILE = "_shared.yaml"
@@ -82,7 +82,7 @@ def _allowed_fields(loc: tuple) -> list[str]:
 
 
 def _read_yaml(path: Path) -> Any:
-    try:  # an untrusted file: bounded size, UTF-8, aliases expanded within a cap (samzoo.untrusted)
+    try:  # an untrusted file: bounded size, UTF-8, aliases expanded within a cap (samzoo.plumbing.untrusted)
         return parse_yaml(read_text_bounded(path, what="spec file"), str(path), "spec file")
     except InputLimitError as e:
         raise SpecError(str(e)) from None

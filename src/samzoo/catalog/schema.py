@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..hashing import parse_hash
+from ..plumbing.hashing import parse_hash
 from .versions import version_key
 from .vocabulary import CATEGORIES, Domain, Encoder, Role, Status
 

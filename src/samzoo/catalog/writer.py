@@ -18,11 +18,11 @@ from pathlib import Path
 
 import yaml
 
-from ..atomic import write_text_atomic
-from ..errors import ArgumentError, SamzooError
-from ..hashing import file_hash, parse_hash
+from ..plumbing.atomic import write_text_atomic
+from ..plumbing.errors import ArgumentError, SamzooError
+from ..plumbing.hashing import file_hash, parse_hash
 from .loading import load_spec_file, user_spec_dir
-from .names import Catalog, load_catalog
+from .lookup import Catalog, load_catalog
 from .schema import ModelSpec
 from .vocabulary import ENCODERS
 

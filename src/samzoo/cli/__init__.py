@@ -3,7 +3,7 @@
 Each ``cmd_*.py`` module in this package adds its sub-commands through
 ``register(subparsers)``; handlers take the parsed arguments and return an
 exit code. Only this package prints and parses arguments. Errors derived from
-:class:`samzoo.errors.SamzooError` are printed as one line, without a
+:class:`samzoo.plumbing.errors.SamzooError` are printed as one line, without a
 traceback, and end with their exit code: 0 ok, 1 a failure at run time (network,
 hash mismatch, failed validation), 2 a usage error (bad arguments, unknown names,
 missing files given on the command line), 130 interrupted, 141 stdout closed early.
@@ -18,7 +18,7 @@ import pkgutil
 import signal
 import sys
 
-from ..errors import ArgumentError, SamzooError
+from ..plumbing.errors import ArgumentError, SamzooError
 
 
 def _flag_names(parser: argparse.ArgumentParser) -> dict[str, str]:
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from ..allocator import keep_freed_memory
+    from ..plumbing.allocator import keep_freed_memory
 
     keep_freed_memory()  # our own process: reuse the encoder's large blocks instead of faulting them in
     previous = signal.signal(signal.SIGTERM, _terminate) if _main_thread() else None

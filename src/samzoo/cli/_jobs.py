@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import ArgumentError
+from ..plumbing.errors import ArgumentError
 
 
 def add_job_arguments(parser, what: str) -> None:

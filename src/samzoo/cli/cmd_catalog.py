@@ -1,99 +1,99 @@
-"""``samzoo list``, ``samzoo info`` and ``samzoo recommend``: read the catalog."""
+"""``samzoo catalog add|list|remove``: the user catalog (``SAMZOO_CATALOG``), a lab's own models."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from ..catalog import DOMAINS
-from ._output import print_json, table
+from ..catalog import DOMAINS, ENCODERS
+from ..plumbing.errors import ArgumentError
+from ._output import print_listing
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("list", help="list the model types of the catalog")
-    p.add_argument("--domain", choices=DOMAINS, help="only models of this domain")
-    p.add_argument("--all-versions", action="store_true", help="also older, legacy and specialist models and every version")
+    cat = sub.add_parser("catalog", help="your own models (the user catalog, SAMZOO_CATALOG): add, list, remove")
+    catsub = cat.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
+    p = catsub.add_parser("add", help="register your own model; every command then knows NAME")
+    p.add_argument("name", metavar="NAME", help="model type, starting with its encoder, e.g. vit_b_mylab")
+    p.add_argument("--weights", required=True, metavar="URL_OR_PATH", help="the SAM weights (a local file is checked)")
+    p.add_argument("--encoder", choices=ENCODERS, help="default: from the name (vit_b_mylab -> vit_b)")
+    p.add_argument("--hash", metavar="ALG:HEX", help="hash of the weights (required for a URL; computed for a local file)")
+    p.add_argument("--decoder", metavar="URL_OR_PATH", help="instance-segmentation decoder weights")
+    p.add_argument("--decoder-hash", metavar="ALG:HEX")
+    p.add_argument("--domain", choices=DOMAINS, default="light_microscopy")
+    p.add_argument("--author", dest="authors", action="append", default=[], metavar="'NAME [@GITHUB_USER]'",
+                   help="an author (repeatable); packages without real authors fail the zoo check")
+    p.add_argument("--maintainer", dest="maintainers", action="append", default=[], metavar="'NAME @GITHUB_USER'",
+                   help="a maintainer (repeatable)")
+    p.add_argument("--cite", action="append", default=[], metavar="DOI_URL_OR_TEXT",
+                   help="a citation of your model (repeatable; SAM and micro-sam are always cited)")
+    p.add_argument("--nickname", help="adjective-animal zoo nickname (needs --emoji)")
+    p.add_argument("--emoji")
+    p.add_argument("--description")
+    p.add_argument("--license", default="CC-BY-4.0")
+    p.add_argument("--replace", action="store_true", help="overwrite your own spec of the same name")
+    p.set_defaults(func=cmd_catalog_add)
+
+    p = catsub.add_parser("list", help="the models of your catalog")
     p.add_argument("--json", action="store_true", help="print a JSON array")
-    p.set_defaults(func=cmd_list)
-
-    p = sub.add_parser("info", help="show one model (any name: vit_b_lm, vit_b_lm@v2, noisy-ox, noisy-ox/1.2, a Zenodo DOI)")
-    p.add_argument("name")
-    p.add_argument("--json", action="store_true", help="print a JSON object")
-    p.set_defaults(func=cmd_info)
-
-    p = sub.add_parser("recommend", help="which model to use for a domain (the 'Choosing a Model' rules)")
-    p.add_argument("--domain", required=True, metavar="DOMAIN", help=f"one of {', '.join(DOMAINS)}")
-    p.add_argument("--target", help="what to segment, e.g. cells, nuclei, mitochondria")
-    speed = p.add_mutually_exclusive_group()
-    speed.add_argument("--fast", action="store_true", help="laptop, many images or volumetric data: the vit_t variant")
-    speed.add_argument("--quality", action="store_true", help="best quality, more resources: the vit_l variant")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_recommend)
+    p.set_defaults(func=cmd_catalog_list)
+    p = catsub.add_parser("remove", help="take a model out of your catalog (its spec file is deleted)")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=cmd_catalog_remove)
 
 
-def cmd_list(args: argparse.Namespace) -> int:
-    from ..catalog import load_catalog
-    from ._present import model_summary
+def _check_local_weights(args: argparse.Namespace) -> None:
+    """A local weights file must hold the encoder the model is declared with (a URL is checked after download)."""
+    from ..catalog.writer import encoder_of_name
+    from ..plumbing.sam_checkpoint import load_checkpoint
 
-    catalog = load_catalog()
-    specs = catalog.all(args.domain) if args.all_versions else catalog.current(args.domain)
-    if args.json:
-        print_json([model_summary(s) for s in specs])
-        return 0
-    rows = []
-    for s in specs:
-        versions = [v for v in s.versions if args.all_versions or v.version == s.current_version]
-        for v in versions:
-            nick = f"{s.emoji} {s.nickname}" if s.nickname else "-"
-            rows.append([s.model_type, v.version + ("*" if v.version == s.current_version else ""), v.zoo_version or "-", s.encoder, s.category, nick])
-    print(table(rows, ["MODEL TYPE", "VERSION", "ZOO", "ENCODER", "CATEGORY", "NICKNAME"]))
-    if args.all_versions:
-        print("* current version")
+    if args.weights.startswith(("https://", "http://", "file://")):
+        return
+    path = Path(args.weights).expanduser()
+    if not path.is_file():
+        return  # add_model says so
+    found = load_checkpoint(path).encoder
+    declared = args.encoder or encoder_of_name(args.name)
+    if args.encoder is None and declared is None:
+        args.encoder = found  # the name does not say: the weights do (add_model then checks the name's prefix)
+    elif declared != found:
+        raise ArgumentError("weights", f"{path} holds {found} weights but {args.name} is declared {declared}; "
+                                       f"name the model {found}_... (or give the {declared} weights)")
+
+
+def cmd_catalog_add(args: argparse.Namespace) -> int:
+    from ..catalog.writer import add_model
+
+    _check_local_weights(args)
+    path = add_model(args.name, encoder=args.encoder, weights=args.weights, hash=args.hash, decoder=args.decoder,
+                     decoder_hash=args.decoder_hash, domain=args.domain, nickname=args.nickname, emoji=args.emoji,
+                     description=args.description, license=args.license, authors=args.authors,
+                     maintainers=args.maintainers, cite=args.cite, replace=args.replace)
+    print(f"added {args.name} to the user catalog: {path}")
+    if not args.authors:
+        print(f"samzoo: note: {args.name} has no authors; its packages will fail the zoo check until you add them "
+              "(samzoo catalog add ... --author NAME --replace)", file=sys.stderr)
     return 0
 
 
-def cmd_info(args: argparse.Namespace) -> int:
-    from ..catalog import load_catalog
-    from ._present import model_summary
+def cmd_catalog_list(args: argparse.Namespace) -> int:
+    from ..catalog.loading import user_spec_dir
+    from ..catalog.writer import user_models
 
-    ref = load_catalog().lookup(args.name)
-    info = model_summary(ref.spec, ref.version)
-    if args.json:
-        print_json(info)
-        return 0
-    s, v = ref.spec, ref.version
-    print(f"{s.model_type}@{v.version}  {s.display_name}" + (f"  {s.emoji} {s.nickname}" if s.nickname else ""))
-    print(f"  {s.description}")
-    print(f"  encoder {s.encoder}, domain {s.domain} ({s.category}), status {s.status}, current {s.current_version}")
-    if ref.zoo_id:
-        print(f"  zoo id {ref.zoo_id}")
-    if v.source:
-        print(f"  source {v.source}")
-    if v.weights:
-        for kind, wf in (("encoder", v.weights.encoder), ("decoder", v.weights.decoder)):
-            if wf is not None:
-                print(f"  {kind}: {wf.url}\n    {wf.hash}")
-    else:
-        print("  weights: no URL and hash recorded for this version (see source)")
-    if v.notes:
-        print(f"  note: {v.notes}")
-    print("  cite: " + "; ".join(c.text for c in s.citations))
+    specs = user_models()
+    rows = [{"model_type": s.model_type, "encoder": s.encoder, "domain": s.domain, "nickname": s.nickname,
+             "authors": [a.name for a in s.authors], "weights": s.current.weights.encoder.url if s.current.weights else None,
+             "spec_file": s.spec_file} for s in specs]
+    print_listing(rows, args.json, f"user catalog: {user_spec_dir()}", "(empty: add a model with `samzoo catalog add NAME --weights FILE`)",
+                  ["MODEL TYPE", "ENCODER", "DOMAIN", "AUTHORS", "WEIGHTS"],
+                  lambda r: [r["model_type"], r["encoder"], r["domain"], ", ".join(r["authors"]) or "-", r["weights"] or "-"])
     return 0
 
 
-def cmd_recommend(args: argparse.Namespace) -> int:
-    from ..choosing import recommend
+def cmd_catalog_remove(args: argparse.Namespace) -> int:
+    from ..catalog.writer import remove_model
 
-    choice = recommend(args.domain, args.target, fast=args.fast, quality=args.quality)
-    if choice.fallback:
-        made_for = f"; its models are made for: {', '.join(choice.known_targets)}" if choice.known_targets else ""
-        print(f"samzoo: note: no {args.domain} model is made for {args.target!r}{made_for}. "
-              f"Falling back to an original SAM model.", file=sys.stderr)
-    if args.json:
-        print_json(choice.to_dict())
-    else:
-        print(choice.model_type)
-        print(f"  {choice.reason}")
-        if choice.alternatives:
-            print(f"  alternatives: {', '.join(choice.alternatives)}")
+    path = remove_model(args.name)
+    print(f"removed {args.name} from the user catalog ({path} deleted; cached weights stay until `samzoo cache clear`)")
     return 0

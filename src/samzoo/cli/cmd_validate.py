@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..errors import OutputError, SamzooError
+from ..plumbing.errors import OutputError, SamzooError
 from ._jobs import add_job_arguments, job_kwargs
 from ._progress import StageProgress, add_quiet, wanted
 
@@ -47,7 +47,7 @@ def _done_line(report, done: int, total: int) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from ..jobs import Placement
+    from ..plumbing.jobs import Placement
     from ..validate.model_worker import ModelWorker
 
     # validated in this process: the model worker starts first, its imports run beside everything else
@@ -72,7 +72,7 @@ def _listed_sources(sources: list[str]) -> list[str] | None:
 
 def _runner_note(args: argparse.Namespace, total: int) -> str | None:
     """One line when ``--jobs N`` starts fewer local workers than asked, saying from how many packages it pays off."""
-    from ..jobs import Placement, jobs_per_worker
+    from ..plumbing.jobs import Placement, jobs_per_worker
 
     if args.scheduler or args.jobs <= 1:
         return None

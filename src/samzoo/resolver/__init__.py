@@ -3,13 +3,13 @@
 ``resolve(name)`` -> :class:`Resolved` (local weight paths), ``load_sam(name)`` -> ``Sam``,
 ``load_predictor(name)`` -> ``SamPredictor``, ``load_decoder(name)`` -> the AIS decoder's state dict. Modules: ``settings`` (environment, read at call
 time), ``store`` (the hash-checked store: layout, stamps, the one writer), ``transfer`` (HTTP/file
-transfers), ``fetch`` (cache -> micro-sam cache -> URL -> mirrors), ``package`` (rdf.yaml),
-``local`` (checkpoints, packages, collections on this machine), ``names`` (any name -> weights),
+transfers), ``fetch`` (cache -> micro-sam cache -> URL -> mirrors), ``package_weights`` (a package's weights through its rdf.yaml),
+``local`` (checkpoints, packages, collections on this machine), ``by_name`` (any name -> weights),
 ``load`` (modules), ``importer`` (hand-carried files), ``mirror_server`` (serve a folder over HTTP).
 """
 
 from .load import load_decoder, load_predictor, load_sam
+from .by_name import resolve
 from .local import Resolved
-from .names import resolve
 
 __all__ = ["Resolved", "load_decoder", "load_predictor", "load_sam", "resolve"]

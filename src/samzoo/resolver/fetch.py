@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..catalog import ModelRef, WeightFile
-from ..errors import RunTimeFailure
-from ..hashing import Digest, HashMismatchError
+from ..plumbing.errors import RunTimeFailure
+from ..plumbing.hashing import Digest, HashMismatchError
 from . import settings
 from .store import Target, WeightCache
 from .transfer import Progress, TransferError, download

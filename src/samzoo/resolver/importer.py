@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..catalog import Catalog, load_catalog
-from ..errors import ArgumentError, RunTimeFailure, SamzooError
-from ..hashing import Digest, HashMismatchError
-from . import settings
+from ..plumbing.errors import ArgumentError, RunTimeFailure, SamzooError
+from ..plumbing.hashing import Digest, HashMismatchError
+from ..plumbing.cache_root import cache_root
 from .fetch import wanted_for
 from .store import Target, WeightCache
 
@@ -50,7 +50,7 @@ def import_file(file: str | os.PathLike, *, name: str | None = None, hash: str |
         except ValueError as e:
             raise ArgumentError("hash", str(e)) from None
         candidates.append((Target(digest, src.name), str(digest)))
-    return _place(src, candidates, WeightCache(settings.cache_root(cache_dir)))
+    return _place(src, candidates, WeightCache(cache_root(cache_dir)))
 
 
 def _place(src: Path, candidates: list[tuple[Target, str]], cache: WeightCache) -> Imported:

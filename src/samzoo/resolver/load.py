@@ -1,7 +1,7 @@
 """Build a ready-to-use SAM (or SamPredictor) from any model name, and get a model's AIS decoder back.
 
 Weights are read with ``torch.load(weights_only=True, mmap=True)`` and assigned to
-a module built on the meta device (:func:`samzoo.models.build_sam`), so a warm
+a module built on the meta device (:func:`samzoo.plumbing.sam_models.build_sam`), so a warm
 load costs about one read of the weights and never re-hashes them.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from ..errors import RunTimeFailure, SamzooError
+from ..plumbing.errors import RunTimeFailure, SamzooError
 from .local import Resolved
-from .names import resolve
+from .by_name import resolve
 from .transfer import Progress
 
 if TYPE_CHECKING:
@@ -49,9 +49,9 @@ def load_sam(name: str | os.PathLike, device: str | None = None, *, offline: boo
         sam = samzoo.load_sam("vit_b_lm")            # downloaded once, verified, cached
         sam = samzoo.load_sam("noisy-ox", device="cpu", offline=True)
     """
-    from ..checkpoint import load_checkpoint
-    from ..devices import pick_device
-    from ..models import build_sam
+    from ..plumbing.sam_checkpoint import load_checkpoint
+    from ..plumbing.devices import pick_device
+    from ..plumbing.sam_models import build_sam
 
     device = pick_device(device)
     res = resolve(name, offline=offline, cache_dir=cache_dir, decoder=False, hash=hash, progress=progress,
@@ -105,7 +105,7 @@ def load_decoder(name: str | os.PathLike, *, offline: bool | None = None, cache_
         sam = samzoo.load_sam("vit_b_lm")
         decoder_state = samzoo.load_decoder("vit_b_lm")
     """
-    from ..checkpoint import load_checkpoint, load_state_dict_file
+    from ..plumbing.sam_checkpoint import load_checkpoint, load_state_dict_file
 
     res = resolve(name, offline=offline, cache_dir=cache_dir, decoder=True, progress=progress, infer=False)
     if res.decoder_path is not None:

@@ -10,10 +10,10 @@ import dataclasses
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 
-from ..errors import SamzooError
-from ..hashing import Digest, HashMismatchError, file_hash
+from ..plumbing.errors import SamzooError
+from ..plumbing.hashing import Digest, HashMismatchError, file_hash
 from .fetch import Wanted, fetch, fetch_unverified
-from .package import PackageFile, open_member, read_package
+from .package_weights import PackageFile, open_member, read_package
 from .store import Target, WeightCache
 
 URL_PREFIXES = ("http://", "https://", "file://")
@@ -43,7 +43,7 @@ class Resolved:
 # --- local checkpoints -------------------------------------------------------------
 def infer_encoder(path: Path) -> str:
     """The encoder of a checkpoint file (reads it)."""
-    from ..checkpoint import load_checkpoint
+    from ..plumbing.sam_checkpoint import load_checkpoint
 
     return load_checkpoint(path).encoder
 
@@ -66,7 +66,7 @@ def from_local_file(path: Path, hash: Digest | None, cache: WeightCache, infer: 
 # --- packages -----------------------------------------------------------------------
 def from_collection(index: Path, key: str, cache: WeightCache, offline: bool, decoder: bool, progress, infer: bool) -> Resolved:
     """A package listed in a ``collection.json`` (``samzoo build --all``), checked against its sha256."""
-    from ..collection import find_entry, read_collection
+    from ..plumbing.collection_index import find_entry, read_collection
 
     entry = find_entry(read_collection(index), key, str(index))
     package = index.parent / entry["package"]

@@ -1,6 +1,6 @@
 """Where the resolver looks and whether it may use the network: read from the environment at call time.
 
-``SAMZOO_CACHE_DIR``  cache root (default: the platform's user cache dir, e.g. ``~/.cache/samzoo``)
+``SAMZOO_CACHE_DIR``  cache root (:mod:`samzoo.plumbing.cache_root`)
 ``SAMZOO_OFFLINE``    ``1``/``true``/``yes``/``on``: never open a network connection
 ``SAMZOO_MIRRORS``    base URLs separated by spaces or commas; a mirror serves
                       ``<base>/<alg>-<hex>/<filename>``, the layout of ``<cache>/weights/``
@@ -15,29 +15,6 @@ import re
 from pathlib import Path
 
 _TRUE = {"1", "true", "yes", "on"}
-
-
-def cache_root(cache_dir: str | Path | None = None) -> Path:
-    """The cache root: ``cache_dir`` if given, else ``SAMZOO_CACHE_DIR``, else the user cache dir.
-
-    Raises :class:`~samzoo.errors.SamzooError` when that path exists and is not a folder.
-    """
-    if cache_dir is not None:
-        return _folder(Path(cache_dir).expanduser(), "the cache folder (cache_dir)")
-    value = os.environ.get("SAMZOO_CACHE_DIR")
-    if value:
-        return _folder(Path(value).expanduser(), "the cache folder (SAMZOO_CACHE_DIR)")
-    import platformdirs
-
-    return _folder(Path(platformdirs.user_cache_dir("samzoo")), "the cache folder")
-
-
-def _folder(path: Path, what: str) -> Path:
-    if path.exists() and not path.is_dir():
-        from ..errors import SamzooError
-
-        raise SamzooError(f"{path}: {what} is not a folder; remove that file or point the cache elsewhere")
-    return path
 
 
 def is_offline(offline: bool | None = None) -> bool:
@@ -58,6 +35,6 @@ def microsam_cache_dir() -> Path:
     value = os.environ.get("MICROSAM_CACHEDIR")
     if value:
         return Path(value).expanduser()
-    import platformdirs  # pooch.os_cache("micro_sam") is platformdirs.user_cache_dir("micro_sam")
+    import pooch  # micro-sam's own call, so both agree on every platform
 
-    return Path(platformdirs.user_cache_dir("micro_sam"))
+    return Path(pooch.os_cache("micro_sam"))

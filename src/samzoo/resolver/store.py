@@ -33,10 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from ..atomic import temp_name, write_text_atomic
-from ..errors import SamzooError
-from ..hashing import Digest, HashMismatchError, file_hash, hasher
-from ..untrusted import InputLimitError, load_json_bounded
+from ..plumbing.atomic import temp_name, write_text_atomic
+from ..plumbing.errors import SamzooError
+from ..plumbing.hashing import Digest, HashMismatchError, file_hash, hasher
+from ..plumbing.untrusted import InputLimitError, load_json_bounded
 
 STAMP = ".verified.json"
 UNVERIFIED_STAMP = ".stamp.json"
@@ -92,7 +92,7 @@ def check_weights_file(path: Path, name: str) -> None:
     Read with ``torch.load(weights_only=True)`` (memory-mapped for zip-format files, so cheap);
     nothing in the file is executed.
     """
-    from ..checkpoint import CheckpointError, safe_load_weights
+    from ..plumbing.sam_checkpoint import CheckpointError, safe_load_weights
 
     try:
         safe_load_weights(path)
@@ -135,7 +135,7 @@ class HashingFile:
 
 
 @dataclass(frozen=True)
-class Entry:
+class CachedFile:
     """One file of ``weights/``."""
 
     hash: str
@@ -201,7 +201,7 @@ class WeightCache:
         """A hashing file in a temporary name; on exit it is checked and committed (``.path``) or discarded.
 
         With several ``targets`` the file is stored as the first whose digest it has; with none
-        matching, :class:`~samzoo.hashing.HashMismatchError` is raised and nothing is kept. With
+        matching, :class:`~samzoo.plumbing.hashing.HashMismatchError` is raised and nothing is kept. With
         ``url`` (a download without a known hash) it goes to ``unverified/`` instead.
         """
         targets = [targets] if isinstance(targets, Target) else list(targets)
@@ -251,7 +251,7 @@ class WeightCache:
             return target
 
     # --- listing and checking -------------------------------------------------------
-    def entries(self) -> list[Entry]:
+    def entries(self) -> list[CachedFile]:
         out = []
         base = self.root / "weights"
         if not base.is_dir():
@@ -266,17 +266,17 @@ class WeightCache:
                 if path.name.startswith(".") or not path.is_file():
                     continue
                 ok = bool(stamp) and stamp.get("filename") == path.name and stamp_matches(stamp, path, digest)
-                out.append(Entry(digest, path, path.stat().st_size, ok))
+                out.append(CachedFile(digest, path, path.stat().st_size, ok))
         return out
 
-    def verify(self, entry: Entry) -> str:
+    def verify(self, entry: CachedFile) -> str:
         """Re-hash one entry; re-stamp it when it matches. Returns the hash it has now."""
         got = file_hash(entry.path, Digest.parse(entry.hash).alg)
         if got == entry.hash:
             write_json_atomic(entry.path.parent / STAMP, make_stamp(entry.path, entry.hash))
         return got
 
-    def remove(self, entry: Entry) -> None:
+    def remove(self, entry: CachedFile) -> None:
         shutil.rmtree(entry.path.parent, ignore_errors=True)
 
     # --- verified files outside the cache ----------------------------------------

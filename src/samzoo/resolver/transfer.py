@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..errors import RunTimeFailure, SamzooError
+from ..plumbing.errors import RunTimeFailure, SamzooError
 
 CHUNK = 1024 * 1024
 RETRIES = 2          # extra attempts per URL after the first

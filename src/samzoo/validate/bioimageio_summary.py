@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from collections.abc import Sequence
 
-from ..atomic import write_text_atomic
-from ..errors import ArgumentError
+from ..plumbing.atomic import write_text_atomic
+from ..plumbing.errors import ArgumentError
 from .report import library_versions
 from .result import CheckResult, PackageReport
 

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from .environment_file import EnvironmentFileError, environment_path, read_environment, weights_entry
-from .result import CheckResult, one_line
+from .result import CheckResult
+from ..plumbing.errors import one_line
 
 #: module -> the PyPI distributions that provide it (where the names differ)
 MODULE_PROVIDERS: dict[str, tuple[str, ...]] = {

@@ -13,9 +13,10 @@ from collections.abc import Iterator
 
 import yaml
 
-from ..hashing import file_digest
-from ..untrusted import InputLimitError, parse_yaml, read_text_bounded
-from .result import CheckResult, one_line
+from ..plumbing.hashing import file_digest
+from ..plumbing.untrusted import InputLimitError, parse_yaml, read_text_bounded
+from .result import CheckResult
+from ..plumbing.errors import one_line
 
 
 def read_rdf(rdf: Path) -> tuple[dict[str, Any] | None, CheckResult | None]:

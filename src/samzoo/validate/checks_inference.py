@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from .checks_ais import spatial_size
-from .result import CheckResult, one_line
+from .result import CheckResult
+from ..plumbing.errors import one_line
 from .session import ModelSession
 
 

@@ -33,7 +33,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .result import CheckResult, one_line
+from .result import CheckResult
+from ..plumbing.errors import one_line
 from .session import ModelSession
 
 PROMPT_SUBSETS: tuple[tuple[str, tuple[str, ...]], ...] = (

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import is_single_emoji, is_zoo_nickname
-from ..untrusted import InputLimitError, read_bytes_bounded
+from ..plumbing.untrusted import InputLimitError, read_bytes_bounded
 from .result import CheckResult
 
 DOC_MAX_BYTES = 4 * 1024 * 1024

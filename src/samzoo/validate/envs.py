@@ -55,13 +55,10 @@ class Env:
 
 
 def cache_dir() -> Path:
-    """``<cache>/envs``: ``SAMZOO_CACHE_DIR`` or the platform user cache dir (as the resolver's cache)."""
-    value = os.environ.get("SAMZOO_CACHE_DIR")
-    if value:
-        return Path(value).expanduser() / "envs"
-    import platformdirs
+    """``<cache root>/envs`` (``SAMZOO_CACHE_DIR`` or the user cache dir, as the resolver's weights)."""
+    from ..plumbing.cache_root import cache_root
 
-    return Path(platformdirs.user_cache_dir("samzoo")) / "envs"
+    return cache_root() / "envs"
 
 
 def uv_binary() -> str:

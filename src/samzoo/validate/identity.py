@@ -25,8 +25,8 @@ from typing import Any
 
 from ..catalog import is_builtin, load_catalog
 from ..catalog.versions import version_key
-from ..errors import UnknownModelError
-from ..hashing import file_hash, parse_hash
+from ..plumbing.errors import UnknownModelError
+from ..plumbing.hashing import file_hash, parse_hash
 from .result import CheckResult
 
 

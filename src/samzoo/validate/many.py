@@ -8,8 +8,9 @@ from dataclasses import replace
 from pathlib import Path
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from ..errors import SamzooError
-from ..jobs import Outcome, Placement, describe_error, run_jobs
+from ..plumbing.errors import SamzooError
+from ..plumbing.errors import describe_error
+from ..plumbing.jobs import Outcome, Placement, run_jobs
 from .result import PackageReport
 from .core_releases import check_core_versions
 from .model_worker import ModelWorker

@@ -27,7 +27,8 @@ from collections.abc import Callable, Sequence
 from .core_releases import KNOWN_RELEASES, core_requirements
 from .environment_file import EnvRequirements
 from .envs import EnvBuildError, ensure_env
-from .result import CoreResult, one_line
+from .result import CoreResult
+from ..plumbing.errors import one_line
 from .session import explain_load_error
 
 SCRIPT = Path(__file__).with_name("zoo_test_script.py")

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from .checks_ais import ais_output, check_ais
 from .checks_formats import check_weight_formats
-from .result import CHECK_NAMES, CheckResult, one_line
+from .result import CHECK_NAMES, CheckResult
+from ..plumbing.errors import one_line
 
 
 class Checks:

@@ -31,7 +31,8 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import IO, Any
 
-from .result import MODEL_CHECKS, CheckResult, one_line
+from .result import MODEL_CHECKS, CheckResult
+from ..plumbing.errors import one_line
 #: imported before the first request arrives, when installed (what SAM packages need)
 _PRELOAD = ("torch", "bioimageio.core", "segment_anything")
 _STDERR_TAIL = 2000
@@ -184,7 +185,7 @@ def main() -> int:
         proto.write(json.dumps(event) + "\n")
         proto.flush()
 
-    from ..allocator import keep_freed_memory
+    from ..plumbing.allocator import keep_freed_memory
 
     keep_freed_memory()  # a process samzoo owns: SAM's encoder reuses its freed attention blocks
     try:

@@ -19,8 +19,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from ..atomic import write_text_atomic
-from ..errors import ArgumentError, OutputError
+from ..plumbing.atomic import write_text_atomic
+from ..plumbing.errors import ArgumentError, OutputError
 from .result import PackageReport
 
 REPORT_SUFFIXES = (".json", ".md", ".html")
@@ -179,7 +179,7 @@ def write_report(reports: Sequence[PackageReport], path: str | Path) -> Path:
 def append_step_summary(reports: Sequence[PackageReport], path: str | Path) -> None:
     """Append the Markdown report to a GitHub Actions step summary file (``$GITHUB_STEP_SUMMARY``).
 
-    Raises :class:`~samzoo.errors.OutputError` when the file cannot be appended to.
+    Raises :class:`~samzoo.plumbing.errors.OutputError` when the file cannot be appended to.
     """
     try:
         with open(path, "a", encoding="utf-8") as f:

@@ -122,9 +122,3 @@ def _check_from_dict(data: dict[str, Any]) -> CheckResult:
         name=data["name"], status=data["status"], message=data["message"], seconds=data.get("seconds", 0.0),
         details=tuple(data.get("details") or ()),
     )
-
-
-def one_line(text: object, limit: int = 300) -> str:
-    """Collapse whitespace to one line and cut it at ``limit`` characters."""
-    line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -10,8 +10,8 @@ import warnings
 from pathlib import Path
 from collections.abc import Callable, Sequence
 
-from ..errors import ArgumentError
-from ..untrusted import InputLimitError, read_bytes_bounded
+from ..plumbing.errors import ArgumentError
+from ..plumbing.untrusted import InputLimitError, read_bytes_bounded
 from .checks_env import check_environment
 from .checks_ais import check_partner_gates
 from .checks_format import check_files, check_format, read_rdf
@@ -109,7 +109,7 @@ def validate_with(
 
 def check_weight_format(weight_format: str | None) -> None:
     """ArgumentError (``weight_format``) for a name that is not a BioImage.IO weight format."""
-    from .session import WEIGHT_FORMATS
+    from ..plumbing.runtimes import WEIGHT_FORMATS
 
     if weight_format is not None and weight_format not in WEIGHT_FORMATS:
         raise ArgumentError("weight_format", f"unknown weight format {weight_format!r}; choose from {', '.join(WEIGHT_FORMATS)}")
@@ -152,7 +152,7 @@ def check_catalog_dir(catalog: str | Path | None) -> Path | None:
 
 def _core_matrix(source: str | Path, pkg: OpenedPackage, rdf: dict | None, cores: tuple[str, ...]) -> tuple[CoreResult, ...]:
     """The zoo's test under each release; the package as the zoo gets it (the zip and its sha256, or the rdf)."""
-    from ..hashing import file_hash
+    from ..plumbing.hashing import file_hash
     from .environment_file import EnvironmentFileError, environment_path, read_environment
     from .matrix import run_matrix
 

@@ -8,34 +8,12 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
-from .result import one_line
-
-#: weight formats in the order they are tried (the first one the package has, whose runtime is installed, is used)
-WEIGHT_FORMATS = ("pytorch_state_dict", "torchscript", "onnx", "keras_v3", "keras_hdf5", "tensorflow_saved_model_bundle")
-#: the Python module each format's bioimageio.core backend imports, and how to install it
-RUNTIMES = {
-    "pytorch_state_dict": ("torch", "pip install torch"), "torchscript": ("torch", "pip install torch"),
-    "onnx": ("onnxruntime", "pip install 'samzoo[onnx]'"), "keras_v3": ("keras", "pip install keras"),
-    "keras_hdf5": ("tensorflow", "pip install tensorflow"), "tensorflow_saved_model_bundle": ("tensorflow", "pip install tensorflow"),
-}
-
+from ..plumbing.errors import one_line
+from ..plumbing.runtimes import WEIGHT_FORMATS, runtime_missing
 
 def declared_formats(descr: Any) -> list[str]:
     """The weight formats a description declares, in :data:`WEIGHT_FORMATS` order."""
     return [w for w in WEIGHT_FORMATS if getattr(descr.weights, w, None) is not None]
-
-
-def runtime_missing(weight_format: str) -> str | None:
-    """Why ``weight_format`` cannot run here (its runtime is not installed), or None."""
-    import importlib.util
-
-    module, hint = RUNTIMES.get(weight_format, (None, ""))
-    try:
-        if module is None or importlib.util.find_spec(module) is not None:
-            return None
-    except (ImportError, ValueError):  # a broken or blocked installation counts as missing
-        pass
-    return f"{module} is not installed ({hint})"
 
 
 #: bioimageio.core calls ``load_state_dict(state, strict=...)`` from this release on
@@ -81,9 +59,9 @@ def seeded(device: str) -> Iterator[None]:
 def resolve_device(device: str) -> str:
     """``cpu``, ``cuda``, ``cuda:N`` or ``auto`` (cuda when torch sees a GPU, else cpu) -> a torch device name.
 
-    Raises :class:`samzoo.errors.ArgumentError` (``device``) for cuda without a GPU, or an unknown device.
+    Raises :class:`samzoo.plumbing.errors.ArgumentError` (``device``) for cuda without a GPU, or an unknown device.
     """
-    from ..devices import pick_device
+    from ..plumbing.devices import pick_device
 
     return pick_device(device)
 

@@ -13,9 +13,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ..errors import SamzooError
-from ..rdf_files import is_rdf_name, rdf_in_folder, rdf_in_names
-from ..untrusted import InputLimitError, check_zip_sizes, copy_member_bounded
+from ..plumbing.errors import SamzooError
+from ..plumbing.rdf_files import is_rdf_name, rdf_in_folder, rdf_in_names
+from ..plumbing.untrusted import InputLimitError, check_zip_sizes, copy_member_bounded
 
 
 class SourceError(SamzooError):
@@ -99,7 +99,7 @@ def unpack_zip(path: Path, dest: Path) -> Path:
     """Unpack a package zip into ``dest`` (after checking every entry name and the size caps); return its rdf file.
 
     Nothing is written when a name is unsafe or the declared sizes exceed the caps of
-    :mod:`samzoo.untrusted`; each member is cut off at its declared size while it is written.
+    :mod:`samzoo.plumbing.untrusted`; each member is cut off at its declared size while it is written.
     """
     try:
         with zipfile.ZipFile(path) as zf:
