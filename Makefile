@@ -37,5 +37,17 @@ test: lint
 test-fast: lint
 	$(PY) -m pytest -q -n $(TEST_JOBS) --dist loadfile -m "not slow"
 
+# The benchmarks, one after the other on a quiet machine (run one alone with `$(PY) scripts/bench_X.py --help`);
+# each prints its ratio against the reference measured in the same run. Reference interpreter with
+# micro-sam 1.8.14 for build/AIS: `make bench REFERENCE_PYTHON=/path/to/venv/bin/python`.
+REFERENCE_PYTHON ?= $(PY)
+bench: $(STAMP)
+	$(PY) scripts/bench_build.py --reference-python $(REFERENCE_PYTHON)
+	$(PY) scripts/bench_ais.py --reference-python $(REFERENCE_PYTHON)
+	$(PY) scripts/bench_validate.py
+	$(PY) scripts/bench_resolve.py
+	$(PY) scripts/bench_pipeline.py
+	$(PY) scripts/bench_scale.py
+
 clean:
-	rm -rf $(VENV) demo_output bench_output .pytest_cache
+	rm -rf $(VENV) demo_output bench_output bench_ais .pytest_cache

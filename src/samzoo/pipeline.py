@@ -32,7 +32,7 @@ from .plumbing.atomic import write_text_atomic
 from .builder.formats import parse_weight_formats
 from .catalog import Catalog, dump_spec, is_builtin, load_catalog
 from .plumbing.collection_index import INDEX_NAME, INDEX_TYPE, read_collection
-from .plumbing.errors import SamzooError
+from .plumbing.errors import SamzooError, describe_error
 from .plumbing.jobs import Outcome, Placement, run_jobs
 
 REPORT_NAMES = ("report.json", "report.md", "report.html")
@@ -137,11 +137,11 @@ def run_task(task: Task) -> BuildRecord:
     except SamzooError as e:
         return BuildRecord(task.model_type, status="error", message=str(e), seconds=time.perf_counter() - start)
     except Exception as e:  # a bug or an unexpected library error must not stop the other models
-        return BuildRecord(task.model_type, status="error", message=f"{type(e).__name__}: {e}".splitlines()[0][:300],
+        return BuildRecord(task.model_type, status="error", message=describe_error(e),
                      seconds=time.perf_counter() - start)
 
 
-def _inputs(task: Task, catalog: Catalog) -> Task:
+def _inputs(task: Task) -> Task:
     """The task with its checkpoint paths filled in (fetched through the resolver for ``from_catalog``)."""
     if not task.from_catalog:
         return task
@@ -159,7 +159,7 @@ def _task_fingerprint(task: Task, catalog: Catalog) -> str:
 
 def _run_task(task: Task, start: float) -> BuildRecord:
     catalog = load_catalog()
-    task = _inputs(task, catalog)
+    task = _inputs(task)
     inputs = _task_fingerprint(task, catalog)
     out_dir = Path(task.out_dir)
     kept = _unchanged(task.previous, inputs, out_dir)
@@ -194,7 +194,7 @@ def _run_task(task: Task, start: float) -> BuildRecord:
 def _kept_unchanged(task: Task, catalog: Catalog) -> BuildRecord | None:
     """The previous entry when nothing changed, decided in the calling process (no torch, no worker)."""
     try:
-        task = _inputs(task, catalog)
+        task = _inputs(task)
         return _unchanged(task.previous, _task_fingerprint(task, catalog), Path(task.out_dir))
     except (SamzooError, OSError):
         return None  # let the worker report it

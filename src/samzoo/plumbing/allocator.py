@@ -2,15 +2,13 @@
 
 SAM's ViT encoders allocate and free attention matrices of hundreds of MB per layer. glibc serves
 such blocks with ``mmap`` and returns them to the system on ``free``, so every layer faults its
-pages in again. Raising glibc's mmap and trim thresholds keeps those blocks in the heap for reuse:
-a vit_b encoder pass on this 2-core machine went from 11.3-11.7 s wall (7.4-7.5 s system time) to
-9.6-10.1 s (4.5-4.7 s), three runs each, with the same peak memory. The setting is process-wide, so
+pages in again. Raising glibc's mmap and trim thresholds keeps those blocks in the heap for reuse,
+with the same peak memory (measured: README, "Memory allocator"). The setting is process-wide, so
 samzoo applies it for good only in processes it owns: the ``samzoo`` command, its worker processes
 and the demo. In the workers of a Dask cluster samzoo did not start, whose nannies set
 ``MALLOC_TRIM_THRESHOLD_`` (Dask's default: 64 KiB, return freed memory at once), it applies it for
 the duration of each job and restores the worker's own setting afterwards
-(:func:`give_back_freed_memory`): a vit_t package's validation in such a worker took 3.0 s with
-Dask's setting and 1.8 s with samzoo's.
+(:func:`give_back_freed_memory`).
 """
 
 from __future__ import annotations

@@ -32,9 +32,8 @@ from ..errors import ArgumentError, SamzooError, describe_error
 
 
 #: calls per local worker process below which a worker is not started: its start (imports of torch and
-#: bioimageio.core, 5-8 s of both cores of a 2-core machine) costs more than it wins on fewer. For the cheapest
-#: jobs, `samzoo validate --quick` of vit_t packages, 2 workers broke even at about 6 per worker on 2 cores and
-#: gained from 10 per worker (README, "Scaling out"; scripts/bench_scale.py).
+#: bioimageio.core on every core) costs more than it wins on fewer calls (README, "Scaling out"; measured by
+#: scripts/bench_scale.py).
 JOBS_PER_WORKER = 10
 JOBS_PER_WORKER_VARIABLE = "SAMZOO_JOBS_PER_WORKER"
 

@@ -3,7 +3,7 @@
 Every job runs with the objects that existed before it frozen for the garbage collector
 (``gc.freeze`` on entry, ``gc.unfreeze`` on exit): the modules earlier jobs imported live as long
 as the worker, and the full collections a job triggers (bioimageio.core collects after each
-model: 0.3-0.6 s in a worker that has imported torch) then skip them. Nothing of it outlives the
+model, which takes long in a worker that has imported torch) then skip them. Nothing of it outlives the
 job, so it applies in any worker, also those of a cluster the caller brought (``scheduler=``).
 
 In worker processes the runner started itself (its local cluster) it also sets, once per
