@@ -48,7 +48,7 @@ def _checkpoint(workdir: Path, encoder: str) -> Path:
 
 def build_micro_sam(workdir: Path, encoder: str) -> Path:
     sys.path.insert(0, str(REPO / "tests"))
-    from micro_sam_package import write_micro_sam_package
+    from helpers.micro_sam_package import write_micro_sam_package
 
     package = workdir / f"{encoder}_micro_sam.zip"
     if not package.exists():

@@ -20,8 +20,8 @@ TESTS = Path(__file__).resolve().parents[1] / "tests"
 sys.path.insert(0, str(TESTS))
 sys.path.insert(0, str(TESTS.parent / "src"))
 
-from fuzz_cases import HostileServer, all_cases, build_shared  # noqa: E402  (after the path set-up)
-from fuzz_harness import Ctx, Verdict, run_all  # noqa: E402
+from helpers.fuzz_cases import HostileServer, all_cases, build_shared  # noqa: E402  (after the path set-up)
+from helpers.fuzz_harness import Ctx, Verdict, run_all  # noqa: E402
 
 
 def select(cases, only):

@@ -37,7 +37,7 @@ BOMB_YAML = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
 
 def build_shared(ctx: Ctx) -> None:
     """The honest inputs every case mutates: a vit_t checkpoint and a micro-sam-style package (zip + folder)."""
-    from micro_sam_package import write_micro_sam_package
+    from helpers.micro_sam_package import write_micro_sam_package
 
     from samzoo.plumbing.sam_models import save_random_checkpoint
 

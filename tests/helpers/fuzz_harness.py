@@ -13,6 +13,7 @@ the case on any of:
 * ``code executed``: a file in the case's ``markers/`` folder, where code hidden in the
   input (pickles, YAML tags, npy object arrays) would write;
 * ``kept``: a file stored where the input must never land (e.g. a malicious pickle in the cache);
+* ``temp left``: anything left in the run's ``TMPDIR`` after it ended;
 * ``partial output``: a declared output left behind by a failed run, or a temporary
   ``*.part`` / ``*.tmp`` / ``.*.build`` left anywhere in the case folder;
 * ``hang``: the run took longer than its time cap;
@@ -243,6 +244,10 @@ def judge(case: Case, folder: Path, ctx: Ctx, run: tuple, before_siblings: set[s
     for dirpath, dirs, files in ([] if killed_on_purpose else os.walk(folder)):
         problems.extend(f"partial output: {os.path.relpath(os.path.join(dirpath, name), folder)} left behind"
                         for name in dirs + files if LEFTOVER.search(name))
+    tmp = folder / "tmp"
+    left = sorted(tmp.iterdir()) if tmp.is_dir() and code is not None and not killed_on_purpose else []
+    if left:
+        problems.append(f"temp left: tmp/{left[0].name} was not removed")
     said = output.replace(str(folder), "<case>").lower()  # the words must be the message's, not the case's path
     if case.words and case.words.lower() not in said and code is not None:
         problems.append(f"message: {case.words!r} not in the output")

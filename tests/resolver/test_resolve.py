@@ -133,7 +133,7 @@ def test_connection_always_dropped_fails_cleanly(server, user_catalog, vit_t_che
 
 
 def test_warm_resolve_trusts_the_stamp_and_verify_catches_tampering(server, user_catalog, vit_t_checkpoint, vit_t_hash):
-    from conftest import run_cli
+    from helpers.cli import run_cli
 
     url = server.add("/files/vit_t.pt", vit_t_checkpoint)
     register(url, vit_t_hash)
