@@ -2,7 +2,7 @@
 
 Builds, from random-initialised weights of the true architecture, a
 micro-sam-style package (the layout micro-sam 1.8.14's ``export_sam_model``
-writes; ``tests/micro_sam_package.py``) and, when ``samzoo.builder`` is
+writes; ``tests/helpers/micro_sam_package.py``) and, when ``samzoo.builder`` is
 installed, a samzoo-built package. Then, for each package, times as
 subprocesses on the same zip:
 

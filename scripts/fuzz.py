@@ -3,8 +3,8 @@
     python scripts/fuzz.py [--root DIR] [--only PREFIX ...] [--jobs 2] [--list] [--keep]
 
 Prints one line per case (status, exit code, seconds, peak memory, disk) and a summary; exits 1
-when any case broke a rule (see tests/fuzz_harness.py for the oracle), 0 otherwise. The cases are
-in tests/fuzz_cases.py; tests/test_fuzz.py runs this suite in CI.
+when any case broke a rule (see tests/helpers/fuzz_harness.py for the oracle), 0 otherwise. The cases are
+in tests/helpers/fuzz_cases.py; tests/test_fuzz.py runs this suite in CI.
 """
 
 from __future__ import annotations
