@@ -67,6 +67,31 @@ def test_cli_unreachable_scheduler_is_one_line_exit_1(tmp_path):
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
 
 
+def test_a_scheduler_that_never_answers_is_one_line_exit_1_within_the_connect_timeout(tmp_path):
+    """A server that accepts the connection and says nothing held `validate --scheduler` for good."""
+    import socket
+    import threading
+
+    from samzoo.plumbing.jobs.cluster import CONNECT_TIMEOUT_S
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    accepted: list[socket.socket] = []
+    threading.Thread(target=lambda: [accepted.append(server.accept()[0]) for _ in range(8)], daemon=True).start()
+    (tmp_path / "x.zip").write_bytes(b"")
+    (tmp_path / "tmp").mkdir()
+    try:
+        proc = run_cli("validate", "--scheduler", f"tcp://127.0.0.1:{server.getsockname()[1]}", "x.zip", cwd=tmp_path,
+                       env={"TMPDIR": str(tmp_path / "tmp")}, timeout=CONNECT_TIMEOUT_S + 50)
+    finally:
+        server.close()
+    assert proc.returncode == 1, proc.stderr
+    assert "did not answer within" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert accepted, "the client never connected: the test did not test a silent server"
+    assert not list((tmp_path / "tmp").iterdir())
+
+
 def test_older_objects_are_frozen_inside_the_block_only():
     import gc
 

@@ -122,13 +122,39 @@ def _nanny_deaths() -> Iterator[_DeathLog]:
         logger.removeHandler(log)
 
 
+def _client_within(distributed: Any, address: str, seconds: float) -> Any:
+    """A client of the scheduler at ``address``, or TimeoutError after ``seconds`` (and a grace second).
+
+    ``Client(timeout=)`` bounds the TCP connection, not the handshake: a server that accepts and never
+    answers would hold it for good, so the client is made in a daemon thread that is given up on.
+    """
+    import threading
+
+    made: dict[str, Any] = {}
+
+    def make() -> None:
+        try:
+            made["client"] = distributed.Client(address, timeout=seconds, set_as_default=False)
+        except BaseException as e:  # handed to the caller's thread
+            made["error"] = e
+
+    thread = threading.Thread(target=make, name="samzoo-connect", daemon=True)
+    thread.start()
+    thread.join(seconds + 1)
+    if "error" in made:
+        raise made["error"]
+    if "client" not in made:
+        raise TimeoutError(f"it accepted the connection but did not answer within {seconds:g} s")
+    return made["client"]
+
+
 @contextlib.contextmanager
 def connect(placement: Placement) -> Iterator[tuple[Any, bool]]:
     """A client of the placement's cluster and whether the runner started that cluster itself."""
     distributed = _distributed()
     if placement.scheduler:
         try:
-            client = distributed.Client(placement.scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+            client = _client_within(distributed, placement.scheduler, CONNECT_TIMEOUT_S)
         except (OSError, TimeoutError, ValueError) as e:
             raise JobsError(
                 f"cannot reach the Dask scheduler at {placement.scheduler}: {describe_error(e)}; check the address and that it runs"
