@@ -4,7 +4,7 @@
 for with ``weight_format``); this check loads each other declared format on its own and runs the same
 reproduction test on it (bioimageio.core's model test, on the package's test inputs). A format
 whose runtime is not installed (``onnxruntime`` for ONNX) is a skip, named with the install command,
-never a failure.
+never a failure; so is, offline, a format whose file is remote and not cached (:mod:`.weight_formats_plan`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 from .checks_inference import check_reproduction
 from .result import CheckResult
 from ..plumbing.errors import one_line
-from ..plumbing.runtimes import runtime_missing
 from .session import ModelLoadError, ModelSession, declared_formats
+from .weight_formats_plan import why_untestable
 
 
 def check_weight_formats(descr: Any, device: str, tested: str, only: bool) -> CheckResult:
@@ -44,7 +44,7 @@ def check_weight_formats(descr: Any, device: str, tested: str, only: bool) -> Ch
 
 def _one_format(descr: Any, device: str, fmt: str) -> tuple[str, str]:
     """(status, one line) of the reproduction test of one weight format."""
-    missing = runtime_missing(fmt)
+    missing = why_untestable(descr, fmt)
     if missing:
         return "skipped", missing
     try:

@@ -40,6 +40,7 @@ from .result import CheckResult
 from ..plumbing.errors import one_line
 from ..plumbing.tolerance import Comparison, Tolerance, compare
 from .implementations import ImplementationCause, under_other_implementation
+from .package_kind import NOT_SAM, is_interactive
 from .session import ModelSession
 
 PROMPT_SUBSETS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -62,8 +63,8 @@ class SamState:
 
 def sam_layout_problem(session: ModelSession) -> str | None:
     """Why the package is not a SAM package the SAM checks understand (None when it is)."""
-    if "image" not in session.input_ids or "masks" not in session.output_ids:
-        return "not a SAM package (needs an 'image' input and a 'masks' output)"
+    if not is_interactive(session.input_ids, session.output_ids):
+        return NOT_SAM
     return None
 
 
