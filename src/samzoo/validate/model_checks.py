@@ -113,7 +113,8 @@ def _run_inference(descr, rdf: dict, device: str, quick: bool, checks: Checks, w
         seen: list = []  # the outputs of the test image and of every size probe, for the AIS check
         checks.run("inference", lambda: check_reproduction(session, seen))
         checks.results["inference"] = _plus(checks.results["inference"], load_seconds)
-        checks.run("weight_formats", lambda: check_weight_formats(descr, device, session.weight_format, weight_format is not None))
+        checks.run("weight_formats", lambda: check_weight_formats(descr, device, session.weight_format, weight_format is not None,
+                                                                   tested_status=checks.results["inference"].status))
         checks.run("size_probes", lambda: check_size_probes(session, seen))
         checks.run("ais", lambda: check_ais(rdf, seen))
         if state is None:
