@@ -21,7 +21,7 @@ from helpers.http_server import FileServer
 from helpers.zoo_packages import WEIGHT_FILE, write_zoo_package
 from samzoo.validate import validate_package
 from samzoo.validate.package_kind import sam_kind
-from samzoo.validate.weight_formats_plan import plan_formats
+from samzoo.validate.weight_formats_plan import formats_to_test
 
 #: written into a folder put first on PYTHONPATH: every Python process started from there (the CLI and
 #: its model worker) records each attempt to resolve a host name or connect, then refuses it
@@ -100,14 +100,14 @@ def test_online_the_remote_format_is_fetched_and_tested_then_cached_for_offline(
         from bioimageio.spec import load_model_description
 
         descr = load_model_description(rdf, perform_io_checks=False)
-        assert plan_formats(descr, offline=True).why_not("pytorch_state_dict") is not None  # not cached yet
+        assert formats_to_test(descr, offline=True).why_not("pytorch_state_dict") is not None  # not cached yet
         report = validate_package(rdf)
         assert server.gets[f"/models/{WEIGHT_FILE}"] == 1
     inference = report.check("inference")
     assert inference.status == "passed" and "(pytorch_state_dict)" in inference.message, inference
     assert report.check("weight_formats").message.startswith("pytorch_state_dict, torchscript, onnx reproduce"), report.check("weight_formats")
     # the server is gone; the file is in bioimageio's cache with the recorded sha256: offline it is tested again
-    assert plan_formats(descr, offline=True).testable == ("pytorch_state_dict", "torchscript", "onnx")
+    assert formats_to_test(descr, offline=True).testable == ("pytorch_state_dict", "torchscript", "onnx")
     monkeypatch.setenv("SAMZOO_OFFLINE", "1")
     again = validate_package(rdf)
     assert again.check("inference").status == "passed" and "(pytorch_state_dict)" in again.check("inference").message

@@ -80,10 +80,10 @@ def pick_format(descr: Any, weight_format: str | None = None) -> str:
 
     A format cannot be tested when its runtime is missing, or offline when a file it needs is remote
     and not cached (:mod:`.weight_formats_plan`)."""
-    from .weight_formats_plan import plan_formats
+    from .weight_formats_plan import formats_to_test
 
     declared = declared_formats(descr)
-    plan = plan_formats(descr)
+    plan = formats_to_test(descr)
     if weight_format is not None:
         if weight_format not in declared:
             raise ModelLoadError(f"the package has no {weight_format} weights (it has: {', '.join(declared) or 'none'})")

@@ -71,7 +71,7 @@ def why_untestable(descr: Any, weight_format: str, offline: bool | None = None) 
     return None
 
 
-def plan_formats(descr: Any, offline: bool | None = None) -> FormatPlan:
+def formats_to_test(descr: Any, offline: bool | None = None) -> FormatPlan:
     """Every declared weight format of ``descr``, testable here or not (see :func:`why_untestable`)."""
     declared = [w for w in WEIGHT_FORMATS if getattr(descr.weights, w, None) is not None]
     why = {w: why_untestable(descr, w, offline) for w in declared}
