@@ -158,3 +158,21 @@ def test_sam_kind_of_real_packages(packages):
     import yaml
 
     assert sam_kind(yaml.safe_load(packages["local"].read_text())) is None
+
+
+def test_offline_a_package_whose_only_format_is_remote_is_not_tested_rather_than_failed(packages, tmp_path, monkeypatch):
+    import shutil
+
+    import yaml
+
+    folder = tmp_path / "remote_only"
+    shutil.copytree(packages["remote"].parent, folder)
+    rdf = yaml.safe_load((folder / "rdf.yaml").read_text())
+    rdf["weights"] = {"pytorch_state_dict": rdf["weights"]["pytorch_state_dict"]}
+    (folder / "rdf.yaml").write_text(yaml.safe_dump(rdf, sort_keys=False))
+    monkeypatch.setenv("SAMZOO_OFFLINE", "1")
+    report = validate_package(folder)
+    inference = report.check("inference")
+    assert inference.status == "skipped" and "not tested offline" in inference.message, inference
+    assert f"https://example.invalid/models/{WEIGHT_FILE}" in inference.message
+    assert report.check("weight_formats").status == "skipped"

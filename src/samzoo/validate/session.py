@@ -35,6 +35,10 @@ class ModelLoadError(Exception):
     """The package's model could not be created (its architecture raised, weights do not fit, ...)."""
 
 
+class NotTestableOffline(ModelLoadError):
+    """Offline, every weight format that could run here needs a remote file that is not cached: a skip, not a failure."""
+
+
 @contextlib.contextmanager
 def seeded(device: str) -> Iterator[None]:
     """torch's and numpy's global generators seeded with 0 inside the block, restored after it.
@@ -93,6 +97,8 @@ def pick_format(descr: Any, weight_format: str | None = None) -> str:
         return weight_format
     if not plan.testable:
         why = "; ".join(f"{w}: {r}" for w, r in plan.untestable)
+        if plan.only_offline_missing:
+            raise NotTestableOffline(f"not tested offline: no weight format can run without the network ({why})")
         raise ModelLoadError("the package has no weights format bioimageio.core can run" + (f" here ({why})" if why else ""))
     return plan.testable[0]
 

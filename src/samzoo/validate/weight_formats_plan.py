@@ -17,6 +17,10 @@ from ..plumbing.offline import is_offline
 from ..plumbing.runtimes import WEIGHT_FORMATS, runtime_missing
 
 
+#: why a format is not tested offline (the words that tell this reason from a missing runtime)
+REMOTE_OFFLINE = "remote and not in bioimageio's cache, and samzoo is offline (SAMZOO_OFFLINE=1)"
+
+
 @dataclass(frozen=True)
 class FormatPlan:
     """The declared formats that can be tested here (in bioimageio.core's order) and (format, why not) for the rest."""
@@ -26,6 +30,11 @@ class FormatPlan:
 
     def why_not(self, weight_format: str) -> str | None:
         return dict(self.untestable).get(weight_format)
+
+    @property
+    def only_offline_missing(self) -> bool:
+        """Nothing is testable, and at least one format only because it is remote while offline (not the package's fault)."""
+        return not self.testable and any(REMOTE_OFFLINE in why for _, why in self.untestable)
 
 
 def remote_sources(entry: Any) -> list[tuple[str, str | None]]:
@@ -67,7 +76,7 @@ def why_untestable(descr: Any, weight_format: str, offline: bool | None = None) 
     entry = getattr(descr.weights, weight_format, None)
     for url, sha in remote_sources(entry):
         if not is_cached(url, sha):
-            return f"its file {url} is remote and not in bioimageio's cache, and samzoo is offline (SAMZOO_OFFLINE=1)"
+            return f"its file {url} is {REMOTE_OFFLINE}"
     return None
 
 
