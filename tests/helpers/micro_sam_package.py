@@ -26,7 +26,9 @@ scikit-image picture.
 * ``"swapped_encoder"``: the image encoder's weights are replaced (by another random initialisation)
   after the test outputs were made; prompt encoder and mask decoder stay;
 * ``"no_strict"``: ``load_state_dict(self, state)`` without ``strict``, as micro-sam's ``PredictorAdaptor`` has it;
-* ``"fork_outputs"``: the test outputs are made under the fork ``segment-anything-py``'s resize.
+* ``"fork_outputs"``: the test outputs are made under the fork ``segment-anything-py``'s resize (what micro-sam,
+  which declares the fork, writes);
+* ``"fork_swapped_encoder"``: both: made under the fork, then the image encoder's weights replaced.
 """
 
 from __future__ import annotations
@@ -160,7 +162,7 @@ class PredictorAdaptor(nn.Module):
 '''
 
 VARIANTS = ("good", "broken_test_output", "wrong_hash", "ignores_image", "raises", "fixed_cache", "kills_its_process",
-            "swapped_encoder", "no_strict", "fork_outputs")
+            "swapped_encoder", "no_strict", "fork_outputs", "fork_swapped_encoder")
 
 
 def adaptor_source(variant: str = "good") -> str:
@@ -293,7 +295,7 @@ def write_micro_sam_package(
                 image=torch.from_numpy(input_), embeddings=None,
                 **{k: torch.from_numpy(v) for k, v in prompts.items()},
             )
-        if variant == "swapped_encoder":
+        if variant in ("swapped_encoder", "fork_swapped_encoder"):
             _swap_encoder(weights, encoder)
         masks, scores, embeddings = masks.numpy(), scores.numpy(), embeddings.numpy()
         if variant == "broken_test_output":
@@ -427,7 +429,7 @@ def write_micro_sam_package(
 def _resize_context(variant: str):
     import contextlib
 
-    if variant != "fork_outputs":
+    if variant not in ("fork_outputs", "fork_swapped_encoder"):
         return contextlib.nullcontext()
     from samzoo.validate.sam_variants import FORK, resize_as
 

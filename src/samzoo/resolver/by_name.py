@@ -17,7 +17,7 @@ from ..catalog import Catalog, ModelRef, load_catalog
 from ..plumbing.errors import ArgumentError, SamzooError
 from ..plumbing.hashing import Digest
 from ..plumbing.cache_root import cache_root
-from . import settings
+from ..plumbing.offline import is_offline
 from .fetch import Wanted, default_filename, fetch, fetch_unverified, wanted_for
 from .local import URL_PREFIXES as _URL
 from .local import (
@@ -65,7 +65,7 @@ def resolve(name: str | os.PathLike, *, offline: bool | None = None, cache_dir: 
     """
     text = os.fspath(name).strip() if isinstance(name, os.PathLike) else str(name).strip()
     cache = WeightCache(cache_root(cache_dir))
-    off = settings.is_offline(offline)
+    off = is_offline(offline)
     digest = _parse_hash(hash) if hash is not None else None
     index, sep, key = text.rpartition("#")
     if sep and index.endswith(".json") and not index.startswith(_URL):

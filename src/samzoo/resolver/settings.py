@@ -1,7 +1,7 @@
 """Where the resolver looks and whether it may use the network: read from the environment at call time.
 
 ``SAMZOO_CACHE_DIR``  cache root (:mod:`samzoo.plumbing.cache_root`)
-``SAMZOO_OFFLINE``    ``1``/``true``/``yes``/``on``: never open a network connection
+``SAMZOO_OFFLINE``    ``1``/``true``/``yes``/``on``: never open a network connection (:mod:`samzoo.plumbing.offline`)
 ``SAMZOO_MIRRORS``    base URLs separated by spaces or commas; a mirror serves
                       ``<base>/<alg>-<hex>/<filename>``, the layout of ``<cache>/weights/``
 ``MICROSAM_CACHEDIR`` micro-sam's cache (default: ``pooch.os_cache("micro_sam")``); its
@@ -13,16 +13,6 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-
-_TRUE = {"1", "true", "yes", "on"}
-
-
-def is_offline(offline: bool | None = None) -> bool:
-    """``offline`` if given, else whether ``SAMZOO_OFFLINE`` is set to a true value."""
-    if offline is not None:
-        return bool(offline)
-    return os.environ.get("SAMZOO_OFFLINE", "").strip().lower() in _TRUE
-
 
 def mirrors() -> list[str]:
     """Mirror base URLs from ``SAMZOO_MIRRORS`` (space or comma separated), in order."""

@@ -4,7 +4,7 @@
 for with ``weight_format``); this check loads each other declared format on its own and runs the same
 reproduction test on it (bioimageio.core's model test, on the package's test inputs). A format
 whose runtime is not installed (``onnxruntime`` for ONNX) is a skip, named with the install command,
-never a failure.
+never a failure; so is, offline, a format whose file is remote and not cached (:mod:`.weight_formats_plan`).
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import Any
 from .checks_inference import check_reproduction
 from .result import CheckResult
 from ..plumbing.errors import one_line
-from ..plumbing.runtimes import runtime_missing
 from .session import ModelLoadError, ModelSession, declared_formats
+from .weight_formats_plan import why_untestable
 
 
-def check_weight_formats(descr: Any, device: str, tested: str, only: bool) -> CheckResult:
-    """Each declared format but ``tested`` (checked by ``inference``): loaded and run on the test inputs."""
+def check_weight_formats(descr: Any, device: str, tested: str, only: bool, *, tested_status: str = "passed") -> CheckResult:
+    """Each declared format but ``tested`` (checked by ``inference``, with ``tested_status``): loaded and run on the test inputs."""
     declared = declared_formats(descr)
     others = [f for f in declared if f != tested]
     if only:
@@ -27,7 +27,7 @@ def check_weight_formats(descr: Any, device: str, tested: str, only: bool) -> Ch
         return CheckResult("weight_formats", "skipped", f"only {tested} tested (as asked){rest}")
     if not others:
         return CheckResult("weight_formats", "skipped", f"the package declares one weight format ({tested}), tested by inference")
-    lines = [f"{tested}: passed (see inference)"]
+    lines = [f"{tested}: {tested_status} (see inference)"]
     failed, skipped = [], []
     for fmt in others:
         status, message = _one_format(descr, device, fmt)
@@ -35,7 +35,7 @@ def check_weight_formats(descr: Any, device: str, tested: str, only: bool) -> Ch
         (failed if status == "failed" else skipped if status == "skipped" else []).append(f"{fmt} ({message})")
     if failed:
         return CheckResult("weight_formats", "failed", f"{len(failed)} of {len(declared)} weight formats fail: " + "; ".join(failed), details=tuple(lines))
-    passed = [tested] + [f for f in others if not any(s.startswith(f + " ") for s in skipped)]
+    passed = [tested] * (tested_status == "passed") + [f for f in others if not any(s.startswith(f + " ") for s in skipped)]
     message = f"{', '.join(passed)} reproduce the test outputs"
     if skipped:
         message += "; skipped: " + "; ".join(skipped)
@@ -44,7 +44,7 @@ def check_weight_formats(descr: Any, device: str, tested: str, only: bool) -> Ch
 
 def _one_format(descr: Any, device: str, fmt: str) -> tuple[str, str]:
     """(status, one line) of the reproduction test of one weight format."""
-    missing = runtime_missing(fmt)
+    missing = why_untestable(descr, fmt)
     if missing:
         return "skipped", missing
     try:

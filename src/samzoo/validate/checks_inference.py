@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .checks_ais import spatial_size
+from .implementations import explain
 from .result import CheckResult
 from ..plumbing.errors import one_line
 from .session import ModelSession
@@ -140,25 +141,6 @@ def _compare(session: ModelSession, seen: list | None = None) -> tuple[list[str]
     return problems, notes, len(expected.members)
 
 
-def _made_under_other_segment_anything(session: ModelSession) -> str | None:
-    """Whether the outputs match once ``segment_anything`` behaves as the other implementation: its name, or None."""
-    import sys
-
-    from . import sam_variants
-
-    if "segment_anything" not in sys.modules:  # the architecture does not use it
-        return None
-    installed = sam_variants.installed_behaviour()
-    if installed is None:
-        return None
-    try:
-        with sam_variants.resize_as(sam_variants.other(installed)):
-            problems, _, _ = _compare(session)
-    except Exception:
-        return None
-    return None if problems else installed
-
-
 def check_reproduction(session: ModelSession, seen: list | None = None) -> CheckResult:
     """Reproduce the package's test outputs from its test inputs within its tolerance.
 
@@ -167,8 +149,6 @@ def check_reproduction(session: ModelSession, seen: list | None = None) -> Check
     When they differ only because the test outputs were made under the other ``segment_anything``
     implementation (PyPI ``segment-anything`` vs the fork ``segment-anything-py``), the message says so.
     """
-    from .sam_variants import other
-
     from bioimageio.core.digest_spec import get_test_input_sample, get_test_output_sample
 
     try:
@@ -180,13 +160,11 @@ def check_reproduction(session: ModelSession, seen: list | None = None) -> Check
     except Exception as e:
         return CheckResult("inference", "failed", f"the model raised on its test inputs: {type(e).__name__}: {one_line(e, 200)}")
     if problems:
-        installed = _made_under_other_segment_anything(session)
-        if installed is not None:
+        cause = explain(lambda: not _compare(session)[0])
+        if cause is not None:
             return CheckResult(
                 "inference", "failed",
-                f"the test outputs were made under {other(installed)}, and {installed} is installed here: their "
-                "ResizeLongestSide.apply_image_torch differ (PyPI segment-anything 1.0 reads shape[0], shape[1] of a "
-                f"B x C x H x W batch); the outputs match under {other(installed)}. Pin it in environment.yaml, or "
+                f"{cause.describe()}; the outputs match under {cause.made_under}. Pin it in environment.yaml, or "
                 "resize in the architecture itself",
             )
         return CheckResult("inference", "failed", "; ".join(problems) + " — the package's test outputs do not match its model")

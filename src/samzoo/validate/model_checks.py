@@ -90,7 +90,7 @@ def _run_inference(descr, rdf: dict, device: str, quick: bool, checks: Checks, w
     """Load the model once; run inference, size probes and the SAM checks on it."""
     from . import checks_sam as sam
     from .checks_inference import check_reproduction, check_size_probes, tolerance
-    from .session import ModelLoadError, ModelSession
+    from .session import ModelLoadError, ModelSession, NotTestableOffline
 
     start = time.perf_counter()
     checks.announce("inference")  # loading the model is part of it
@@ -98,8 +98,9 @@ def _run_inference(descr, rdf: dict, device: str, quick: bool, checks: Checks, w
         session = ModelSession(descr, device, weight_format)
     except Exception as e:
         msg = str(e) if isinstance(e, ModelLoadError) else f"could not load the model: {type(e).__name__}: {one_line(e, 200)}"
-        checks.results["inference"] = CheckResult("inference", "failed", msg, round(time.perf_counter() - start, 3))
-        checks.skip_rest("the model could not be loaded (see inference)")
+        offline = isinstance(e, NotTestableOffline)
+        checks.results["inference"] = CheckResult("inference", "skipped" if offline else "failed", msg, round(time.perf_counter() - start, 3))
+        checks.skip_rest("not tested offline (see inference)" if offline else "the model could not be loaded (see inference)")
         return
     load_seconds = time.perf_counter() - start
     try:
@@ -113,7 +114,8 @@ def _run_inference(descr, rdf: dict, device: str, quick: bool, checks: Checks, w
         seen: list = []  # the outputs of the test image and of every size probe, for the AIS check
         checks.run("inference", lambda: check_reproduction(session, seen))
         checks.results["inference"] = _plus(checks.results["inference"], load_seconds)
-        checks.run("weight_formats", lambda: check_weight_formats(descr, device, session.weight_format, weight_format is not None))
+        checks.run("weight_formats", lambda: check_weight_formats(descr, device, session.weight_format, weight_format is not None,
+                                                                   tested_status=checks.results["inference"].status))
         checks.run("size_probes", lambda: check_size_probes(session, seen))
         checks.run("ais", lambda: check_ais(rdf, seen))
         if state is None:

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 
 from ..plumbing.errors import one_line
-from ..plumbing.runtimes import WEIGHT_FORMATS, runtime_missing
+from ..plumbing.runtimes import WEIGHT_FORMATS
 
 def declared_formats(descr: Any) -> list[str]:
     """The weight formats a description declares, in :data:`WEIGHT_FORMATS` order."""
@@ -33,6 +33,10 @@ def explain_load_error(message: str) -> str | None:
 
 class ModelLoadError(Exception):
     """The package's model could not be created (its architecture raised, weights do not fit, ...)."""
+
+
+class NotTestableOffline(ModelLoadError):
+    """Offline, every weight format that could run here needs a remote file that is not cached: a skip, not a failure."""
 
 
 @contextlib.contextmanager
@@ -76,20 +80,27 @@ def root_cause(exc: BaseException) -> BaseException:
 
 
 def pick_format(descr: Any, weight_format: str | None = None) -> str:
-    """``weight_format`` when the package declares it and it can run here, else the first declared format that can run."""
+    """``weight_format`` when the package declares it and it can be tested here, else the first declared format that can.
+
+    A format cannot be tested when its runtime is missing, or offline when a file it needs is remote
+    and not cached (:mod:`.weight_formats_plan`)."""
+    from .weight_formats_plan import formats_to_test
+
     declared = declared_formats(descr)
+    plan = formats_to_test(descr)
     if weight_format is not None:
         if weight_format not in declared:
             raise ModelLoadError(f"the package has no {weight_format} weights (it has: {', '.join(declared) or 'none'})")
-        missing = runtime_missing(weight_format)
-        if missing:
-            raise ModelLoadError(f"cannot run the {weight_format} weights: {missing}")
+        why = plan.why_not(weight_format)
+        if why:
+            raise ModelLoadError(f"cannot run the {weight_format} weights: {why}")
         return weight_format
-    runnable = [w for w in declared if runtime_missing(w) is None]
-    if not runnable:
-        why = "; ".join(f"{w}: {runtime_missing(w)}" for w in declared)
+    if not plan.testable:
+        why = "; ".join(f"{w}: {r}" for w, r in plan.untestable)
+        if plan.only_offline_missing:
+            raise NotTestableOffline(f"not tested offline: no weight format can run without the network ({why})")
         raise ModelLoadError("the package has no weights format bioimageio.core can run" + (f" here ({why})" if why else ""))
-    return runnable[0]
+    return plan.testable[0]
 
 
 class ModelSession:
