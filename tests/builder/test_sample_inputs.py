@@ -116,6 +116,7 @@ def _forged_npy(path, shape, dtype="<f8"):
     (lambda p: _forged_npy(p / "big.npy", (13000, 13000, 3)), "is 13000 x 13000 pixels"),
     (lambda p: _forged_npy(p / "wide.npy", (2, 20_000_000)), "is 2 x 20000000 pixels"),
     (lambda p: _forged_npy(p / "channels.npy", (1000, 1000, 100)), "shape (1000, 1000, 100)"),
+    (lambda p: _forged_npy(p / "flat.npy", (10**10,)), "shape (10000000000,)"),
 ])
 def test_an_image_over_the_limit_is_refused_from_its_header(tmp_path, make, words):
     """The header alone decides: these files hold (almost) no pixels, so a decoder would fail on them with another message."""

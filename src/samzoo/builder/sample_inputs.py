@@ -159,10 +159,8 @@ def _header_shape(path: Path, argument: str) -> tuple[int, ...]:
 
 def check_image_size(shape: tuple[int, ...], path: Path, argument: str) -> None:
     """Refuse an image of more than :data:`MAX_IMAGE_PIXELS` pixels (or channels beyond RGBA) from its declared ``shape``."""
-    if len(shape) < 2:
-        return  # not an image: to_rgb_uint8 names the shape
-    h, w = int(shape[0]), int(shape[1])
-    elements = int(np.prod(shape, dtype=object))
+    elements = int(np.prod(shape, dtype=object))  # any number of axes: to_rgb_uint8 names a shape that is no image
+    h, w = (int(shape[0]), int(shape[1])) if len(shape) >= 2 else (elements, 1)
     if h * w > MAX_IMAGE_PIXELS or elements > 4 * MAX_IMAGE_PIXELS:
         raise ArgumentError(argument, f"{path} is {h} x {w} pixels (shape {tuple(shape)}); pass an image of at most "
                                       f"{MAX_IMAGE_PIXELS} pixels (e.g. {MAX_INPUT_SIDE} x {MAX_INPUT_SIDE}), cropped or shrunk")
