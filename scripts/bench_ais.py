@@ -59,7 +59,7 @@ def prepare_inputs(workdir: Path) -> tuple[Path, Path, Path]:
     import skimage.data
 
     from samzoo.builder.ais_model import save_random_ais_checkpoint
-    from samzoo.builder.test_data import threshold_labels, to_rgb_uint8
+    from samzoo.builder.sample_inputs import threshold_labels, to_rgb_uint8
 
     ckpt = workdir / "vit_t_ais_random_seed0.pt"
     if not ckpt.exists():

@@ -62,7 +62,7 @@ def prepare_inputs(workdir: Path, encoder: str) -> tuple[Path, Path, Path]:
     import imageio.v3 as iio
     import numpy as np
 
-    from samzoo.builder.test_data import domain_image, largest_objects, threshold_labels
+    from samzoo.builder.sample_inputs import domain_image, largest_objects, threshold_labels
     from samzoo.plumbing.sam_models import save_random_checkpoint
 
     ckpt = workdir / f"{encoder}_random_seed0.pt"

@@ -29,7 +29,7 @@ from typing import Any
 from collections.abc import Callable, Mapping, Sequence
 
 from .plumbing.atomic import write_text_atomic
-from .builder.formats import parse_weight_formats
+from .builder.exports.plan import parse_weight_formats
 from .catalog import Catalog, dump_spec, is_builtin, load_catalog
 from .plumbing.collection_index import INDEX_NAME, INDEX_TYPE, read_collection
 from .plumbing.errors import SamzooError, describe_error

@@ -1,208 +1,16 @@
-"""``samzoo build`` end to end on random-initialised vit_t weights: package contents, bioimageio test, reproducibility, bad inputs."""
+"""``build_package`` / ``samzoo build`` (builder/build.py): the checkpoint read, the package kind decided, bad inputs
+refused in one line with exit 2 and nothing left behind."""
 
 from __future__ import annotations
-
-import json
-import signal
-import subprocess
-import sys
-import time
-import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-import yaml
 
 from helpers.cli import run_cli
-from samzoo.builder import build_package
-from samzoo.catalog import load_catalog
+from samzoo.builder import automatic, interactive
+from samzoo.builder.build import KINDS
 
-BIOIMAGEIO = Path(sys.executable).with_name("bioimageio")
-
-
-@pytest.fixture(scope="session")
-def vit_t_package(tmp_path_factory, vit_t_checkpoint):
-    """A package of the random vit_t checkpoint as faithful-chicken (vit_t_lm), built in-process once."""
-    out = tmp_path_factory.mktemp("pkg") / "chicken.zip"
-    return build_package("faithful-chicken", vit_t_checkpoint, output=out)
-
-
-def _rdf(zip_path: Path) -> dict:
-    with zipfile.ZipFile(zip_path) as zf:
-        return yaml.safe_load(zf.read("rdf.yaml"))
-
-
-def _npy(zip_path: Path, name: str) -> np.ndarray:
-    import io
-
-    with zipfile.ZipFile(zip_path) as zf:
-        return np.load(io.BytesIO(zf.read(name)))
-
-
-def _bioimageio_test(zip_path: Path, tmp_path: Path) -> dict:
-    summary = tmp_path / "summary.json"
-    proc = subprocess.run([str(BIOIMAGEIO), "test", str(zip_path), "--summary", str(summary)],
-                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
-    assert summary.is_file(), proc.stdout[-2000:] + proc.stderr[-2000:]
-    return json.loads(summary.read_text())
-
-
-def _errors(summary: dict) -> list[str]:
-    return [f"{d['name']}: {e['msg'][:300]}" for d in summary["details"] for e in d.get("errors", [])]
-
-
-@pytest.mark.slow
-def test_package_passes_bioimageio_test(vit_t_package, tmp_path):
-    summary = _bioimageio_test(vit_t_package.path, tmp_path)
-    assert summary["status"] == "passed", _errors(summary)
-
-
-def test_package_description(vit_t_package):
-    r = vit_t_package
-    assert (r.model_type, r.encoder, r.version, r.rebuild, r.zoo_id) == ("vit_t_lm", "vit_t", "1.2", False, "faithful-chicken/1.2")
-    d = _rdf(r.path)
-    assert d["format_version"] == "0.5.4" and d["type"] == "model"
-    spec = load_catalog().lookup("vit_t_lm").spec
-    assert (d["id"], d["id_emoji"], d["version"]) == ("faithful-chicken", spec.emoji, "1.2")
-    assert (d["name"], d["description"], d["license"]) == (spec.display_name, spec.description, spec.license)
-    assert [t["id"] for t in d["inputs"]] == ["image", "box_prompts", "point_prompts", "point_labels", "mask_prompts", "embeddings"]
-    assert [t["id"] for t in d["outputs"]] == ["masks", "scores", "embeddings"]
-    dtypes = {t["id"]: t["data"]["type"] for t in d["inputs"]}
-    assert dtypes == {"image": "uint8", "box_prompts": "int64", "point_prompts": "int64", "point_labels": "int64",
-                      "mask_prompts": "float32", "embeddings": "float32"}
-    assert [t["data"]["type"] for t in d["outputs"]] == ["uint8", "float32", "float32"]
-    assert all(t["axes"][0] == {"type": "batch", "size": 1} for t in d["inputs"] + d["outputs"])
-    assert all(t.get("optional") for t in d["inputs"][1:]) and not d["inputs"][0].get("optional")
-    w = d["weights"]["pytorch_state_dict"]
-    assert w["source"] == "vit_t.pt" and w["architecture"]["kwargs"] == {"model_type": "vit_t"}
-    assert d["config"]["samzoo"]["model_type"] == "vit_t_lm" and d["config"]["samzoo"]["source_checkpoint_xxh128"]
-    tols = d["config"]["bioimageio"]["reproducibility_tolerance"]
-    assert [t["output_ids"] for t in tols] == [["embeddings"], ["scores"], ["masks"]]
-    assert {c["text"] for c in d["cite"]} >= {"Archit et al. Segment Anything for Microscopy. Nature Methods 2024."}
-    assert d["tags"] == list(spec.tags) and d["git_repo"] == spec.git_repo
-    assert [a["name"] for a in d["authors"]] == [p.name for p in spec.authors]
-
-
-def test_package_files(vit_t_package, vit_t_checkpoint):
-    from PIL import Image
-
-    r = vit_t_package
-    assert r.size <= 1.2 * r.weights_size
-    with zipfile.ZipFile(r.path) as zf:
-        names = zf.namelist()
-        assert names == sorted(names) and "vit_t_decoder.pt" not in names
-        cover = Image.open(zf.open("cover.png"))
-        assert zf.getinfo("cover.png").file_size < 500_000 and cover.size[0] == cover.size[1]
-        doc = zf.read("documentation.md").decode()
-        weights = torch.load(zf.open("vit_t.pt"), weights_only=True)
-    for section in ("## How to choose a model", "## Inputs and outputs", "## Validation", "## Citation"):
-        assert section in doc
-    rules = doc.split("## How to choose a model")[1].split("##")[0]
-    assert "vit_b_lm" in rules and "vit_l_em_organelles" not in rules  # the catalog's rules for this model's domain
-    original = torch.load(vit_t_checkpoint, weights_only=True)
-    assert weights.keys() == original.keys() and all(torch.equal(weights[k], original[k]) for k in original)
-    masks, image = _npy(r.path, "test_output_masks.npy"), _npy(r.path, "test_input_image.npy")
-    assert masks.shape[-2:] == image.shape[-2:] and masks.dtype == np.uint8 and set(np.unique(masks)) <= {0, 1}
-
-
-def test_architecture_reproduces_test_outputs_without_embeddings(vit_t_package, tmp_path):
-    """The shipped architecture file, imported alone, computes the embeddings from the image itself."""
-    import importlib.util
-
-    with zipfile.ZipFile(vit_t_package.path) as zf:
-        zf.extract("sam_adaptor.py", tmp_path)
-        state = torch.load(zf.open("vit_t.pt"), weights_only=True)
-    spec = importlib.util.spec_from_file_location("copied_adaptor", tmp_path / "sam_adaptor.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    model = module.SamAdaptor("vit_t")
-    model.load_state_dict(state)
-    model.eval()
-    t = {n: torch.from_numpy(_npy(vit_t_package.path, f"test_input_{n}.npy"))
-         for n in ("image", "box_prompts", "point_prompts", "point_labels", "mask_prompts")}
-    masks, scores, emb = model(**t)
-    assert torch.allclose(emb, torch.from_numpy(_npy(vit_t_package.path, "test_embeddings.npy")), atol=1e-4)
-    assert torch.allclose(scores, torch.from_numpy(_npy(vit_t_package.path, "test_output_scores.npy")), atol=1e-4)
-    expected = _npy(vit_t_package.path, "test_output_masks.npy")
-    assert (masks.numpy() != expected).mean() < 1e-3
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("threads", ["1", "3"])
-def test_same_checkpoint_gives_the_same_bytes(vit_t_package, vit_t_checkpoint, tmp_path, threads):
-    """A second build, later, from another folder, with another thread count, through the CLI: identical sha256.
-
-    3 threads: an odd count splits ATen's elementwise kernels at other places than 2 (GELU's scalar tail
-    rounds differently), which changed the embeddings' bits on AVX2 machines before the thread count of
-    the test outputs was fixed; 1 vs 2 threads changed them on AVX-512 machines.
-    """
-    import torch
-
-    assert torch.get_num_threads() != int(threads), "the fixture package must be built with another thread count"
-    (tmp_path / "out").mkdir()
-    if threads == "3":  # the same bytes already at the output path: not a refusal, the file stays as it was
-        (tmp_path / "out" / "faithful-chicken-1.2.zip").write_bytes(vit_t_package.path.read_bytes())
-    proc = run_cli("build", "vit_t_lm", "--checkpoint", str(vit_t_checkpoint), "-o", "out", "--json", cwd=tmp_path,
-                   env={"OMP_NUM_THREADS": threads})
-    assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout)
-    assert result["sha256"] == vit_t_package.sha256
-    assert result["path"] == str(tmp_path / "out" / "faithful-chicken-1.2.zip")  # a folder gets the default name
-    assert (tmp_path / "out" / "faithful-chicken-1.2.zip").read_bytes() == vit_t_package.path.read_bytes()
-    assert "new release" in proc.stderr and "1.2" in proc.stderr
-    assert [p.name for p in (tmp_path / "out").iterdir()] == ["faithful-chicken-1.2.zip"]  # no temporary files left
-
-
-def test_a_package_with_other_bytes_is_replaced_only_when_forced(vit_t_package, vit_t_checkpoint, tmp_path):
-    """An existing file at the output path with other bytes is refused (left as it was) unless --force (the same bytes:
-    test_same_checkpoint_gives_the_same_bytes)."""
-    out = tmp_path / "pkg.zip"
-    out.write_bytes(b"an older package")
-    proc = run_cli("build", "vit_t_lm", "--checkpoint", str(vit_t_checkpoint), "-o", str(out))
-    assert proc.returncode == 2
-    assert proc.stderr.splitlines()[-1].startswith(f"samzoo: error: --output: {out} already holds another package (sha256 ")
-    assert "it is not replaced unless forced" in proc.stderr
-    assert out.read_bytes() == b"an older package" and [p.name for p in tmp_path.iterdir()] == ["pkg.zip"]
-    proc = run_cli("build", "vit_t_lm", "--checkpoint", str(vit_t_checkpoint), "-o", str(out), "--force")
-    assert proc.returncode == 0, proc.stderr
-    assert out.read_bytes() == vit_t_package.path.read_bytes()
-
-
-@pytest.mark.slow
-def test_finetuning_checkpoint_with_decoder_and_user_image(vit_t_checkpoint, tmp_path):
-    """model_state with 'sam.' prefixes + decoder_state + training state; a non-square user image and labels."""
-    import imageio.v3 as iio
-    import skimage.data
-
-    state = torch.load(vit_t_checkpoint, weights_only=True)
-    decoder = {"encoder.weight": torch.ones(4, 4), "out.bias": torch.zeros(2)}
-    torch.save({"model_state": {f"sam.{k}": v for k, v in state.items()}, "decoder_state": decoder,
-                "epoch": 3, "optimizer_state": {"lr": torch.tensor(1e-4)}}, tmp_path / "finetuned.pt")
-    image = skimage.data.coins()
-    labels = np.zeros(image.shape, np.uint8)
-    labels[70:130, 40:100] = 1
-    iio.imwrite(tmp_path / "img.png", image)
-    iio.imwrite(tmp_path / "lab.png", labels)
-    proc = run_cli("build", "greedy-whale", "--checkpoint", str(tmp_path / "finetuned.pt"), "--image", str(tmp_path / "img.png"),
-                   "--labels", str(tmp_path / "lab.png"), "--version", "2", "--mode", "interactive",
-                   "-o", str(tmp_path / "whale.zip"), cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert "sha256" in proc.stdout
-    pkg = tmp_path / "whale.zip"
-    d = _rdf(pkg)
-    assert d["version"] == "2" and d["attachments"] == [{"source": "vit_t_decoder.pt", "sha256": d["attachments"][0]["sha256"]}]
-    with zipfile.ZipFile(pkg) as zf:
-        saved_decoder = torch.load(zf.open("vit_t_decoder.pt"), weights_only=True)
-        weights = torch.load(zf.open("vit_t.pt"), weights_only=True)
-    assert saved_decoder.keys() == decoder.keys() and not any(k.startswith("sam.") for k in weights)
-    assert _npy(pkg, "test_input_image.npy").shape == (1, 3, 303, 384)
-    summary = _bioimageio_test(pkg, tmp_path)
-    assert summary["status"] == "passed", _errors(summary)
-
-
-# --- bad inputs: one line, exit code 2, nothing at the output path -------------------------------------------
 
 @pytest.fixture(scope="module")
 def bad_inputs(tmp_path_factory, vit_t_checkpoint):
@@ -251,24 +59,42 @@ def test_bad_input_is_one_line_and_exit_2(case, bad_inputs, vit_t_checkpoint, tm
     assert list(tmp_path.iterdir()) == []  # no package, no temporary files
 
 
-@pytest.mark.slow
-def test_interrupted_build_leaves_nothing(vit_t_checkpoint, tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "samzoo", "build", "vit_t_lm", "--checkpoint", str(vit_t_checkpoint),
-                             "-o", str(tmp_path / "out.zip")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=tmp_path)
-    deadline = time.time() + 120
-    while not any(p.name.endswith(".build") for p in tmp_path.iterdir()):  # staging started
-        assert time.time() < deadline and proc.poll() is None, proc.communicate()
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
-    proc.communicate(timeout=120)
-    assert proc.returncode == 130
-    assert list(tmp_path.iterdir()) == []
+@pytest.mark.parametrize("args, words", [
+    (["--ais-param", "min_size"], "--ais-param takes NAME=VALUE"),
+    (["--ais-param", "min_sise=3"], "--ais-param: unknown parameter 'min_sise'"),
+    (["--mode", "interactive", "--ais-param", "min_size=3"], "--ais-param: only apply to automatic"),
+])
 
 
-def test_package_ships_the_library_architecture_file(vit_t_package):
-    """The architecture file in the package is samzoo.architectures' own file, byte for byte."""
-    from samzoo.architectures import SAM_ADAPTOR
+def test_bad_ais_arguments_exit_2(args, words, finetuned, tmp_path):
+    proc = run_cli("build", "vit_t_lm", "--checkpoint", str(finetuned), "-o", str(tmp_path / "x.zip"), *args)
+    assert proc.returncode == 2 and words in proc.stderr, proc.stderr
+    assert not (tmp_path / "x.zip").exists()
 
-    with zipfile.ZipFile(vit_t_package.path) as zf:
-        assert zf.read("sam_adaptor.py") == SAM_ADAPTOR.read_bytes()
+
+def test_automatic_without_decoder_exits_2(vit_t_checkpoint, tmp_path):
+    proc = run_cli("build", "vit_t_lm", "--checkpoint", str(vit_t_checkpoint), "--mode", "automatic", "-o", str(tmp_path / "x.zip"))
+    assert proc.returncode == 2 and "--mode: automatic instance segmentation needs a decoder" in proc.stderr, proc.stderr
+
+
+def test_ais_image_below_the_minimum_is_one_line(finetuned, tmp_path, cell_png):
+    image = cell_png((31, 40), tmp_path / "small.png")
+    proc = run_cli("build", "vit_t_lm", "--checkpoint", str(finetuned), "--image", str(image), "-o", str(tmp_path / "x.zip"))
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines()[-1] == (f"samzoo: error: --image: {image} is 31 pixels on its shorter side; an automatic "
+                                            "instance segmentation package takes images of at least 32 x 32")
+    assert not (tmp_path / "x.zip").exists()
+
+
+def test_every_kind_has_the_same_named_stages_and_its_own_facts():
+    """A newcomer finds each stage under the same name in every kind module; what differs is in its ``KIND``."""
+    assert set(KINDS) == {"interactive", "automatic"}
+    for name, module in KINDS.items():
+        assert module.KIND.name == name
+        assert all(callable(getattr(module, stage)) for stage in ("write_files", "run_model", "stage_files", "describe"))
+    i, a = interactive.KIND, automatic.KIND
+    assert (i.suffix, a.suffix) == ("", "-ais") and (i.architecture_file, a.architecture_file) == ("sam_adaptor.py", "sam_ais.py")
+    assert i.test_tensor_files["image"] == a.test_tensor_files["image"] == "test_input_image.npy"
+    assert set(a.test_tensor_files) == {"image", "labels"} and "masks" in i.test_tensor_files
+    with pytest.raises(TypeError):
+        a.test_tensor_files["labels"] = "other.npy"  # the facts are frozen

@@ -1,1 +1,1 @@
-"""What several test modules share: a CLI runner, an HTTP server, micro-sam's exporter, the fuzz corpus."""
+"""What several test modules share: a CLI runner, an HTTP server, micro-sam's exporter, a built package's contents, the fuzz corpus."""

@@ -15,7 +15,8 @@ import torch
 from torch import nn
 
 from ..architectures import sam_ais
-from ..plumbing.errors import ArgumentError, SamzooError
+from ..plumbing.errors import ArgumentError
+from ..plumbing.sam_checkpoint import CheckpointError
 
 #: AIS parameter -> type; defaults are micro-sam 1.8.14's ``InstanceSegmentationWithDecoder.generate``
 PARAM_TYPES: dict[str, type] = {name: type(value) for name, value in sam_ais.DEFAULT_PARAMS.items()}
@@ -64,10 +65,10 @@ def decoder_only(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 
 def check_decoder_state(state: Mapping[str, torch.Tensor], source: str) -> bool:
-    """Whether the decoder upsamples by transposed convolutions; SamzooError if it is not a UNETR decoder."""
+    """Whether the decoder upsamples by transposed convolutions; CheckpointError if it is not a UNETR decoder."""
     strange = sorted(k for k in state if not k.startswith(_DECODER_PREFIXES))
     if strange:
-        raise SamzooError(
+        raise CheckpointError(
             f"{source}: not a micro-sam instance-segmentation decoder (unexpected key {strange[0]!r}); "
             "pass the decoder_state of a micro-sam checkpoint"
         )
@@ -75,10 +76,10 @@ def check_decoder_state(state: Mapping[str, torch.Tensor], source: str) -> bool:
     expected = sam_ais.AISDecoder(transposed=transposed).to("meta").state_dict()
     missing = sorted(set(expected) - set(state))
     if missing:
-        raise SamzooError(f"{source}: the decoder misses {len(missing)} tensors (e.g. {missing[0]}); pass a complete decoder_state")
+        raise CheckpointError(f"{source}: the decoder misses {len(missing)} tensors (e.g. {missing[0]}); pass a complete decoder_state")
     wrong = next((k for k in expected if tuple(expected[k].shape) != tuple(state[k].shape)), None)
     if wrong is not None:
-        raise SamzooError(
+        raise CheckpointError(
             f"{source}: decoder tensor {wrong} has shape {tuple(state[wrong].shape)}, expected "
             f"{tuple(expected[wrong].shape)}; the decoder does not fit SAM's UNETR"
         )

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..catalog import Catalog, ModelSpec
-from ..plumbing.errors import SamzooError
 from ..plumbing.hashing import file_hash
-from .test_data import TestInputs
+from .exports.plan import FormatPlan
+from .sample_inputs import SampleInputs
 from .versioning import VersionDecision
+
+if TYPE_CHECKING:  # torch loads when the build reads the checkpoint, not at import
+    import torch
+
+    from .exports.export_job import ExportJob
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,20 @@ class BuildResult:
         }
 
 
+@dataclass(frozen=True, kw_only=True)
+class BuildRequest:
+    """What ``build_package`` was asked for, beyond the model and the checkpoint (see its arguments)."""
+
+    decoder: str | Path | None = None
+    image: str | Path | None = None
+    labels: str | Path | None = None
+    output: str | Path | None = None
+    version: str | None = None
+    force: bool = False
+    mode: str | None = None
+    ais_params: Mapping[str, Any] | None = None
+
+
 class Timer:
     def __init__(self) -> None:
         self.steps: list[tuple[str, float]] = []
@@ -69,23 +87,24 @@ class BuildContext:
     overwrite: bool = False  # replace a file at the output path that holds other bytes
     notes: list[str] = field(default_factory=list)
     hashes: dict[str, str] = field(default_factory=dict)  # alg -> the checkpoint file's hash
-    # read_checkpoint
-    state_dict: dict | None = None
-    decoder_state: dict | None = None
     weight_formats: tuple[str, ...] = ("pytorch_state_dict",)
-    # decide_mode: "interactive" (prompts) or "automatic" (AIS), its parameters and decoder variant; the exports
-    mode: str = "interactive"
-    format_plan: Any = None  # formats.FormatPlan
-    extra_files: list[str] = field(default_factory=list)  # exports that passed their cross-check
-    ais_params: dict = field(default_factory=dict)
-    transposed: bool = False
+    exports: ExportJob | None = None  # the export worker, started first (interactive packages with extra formats)
+    # read_checkpoint
+    state_dict: dict[str, torch.Tensor] | None = None
+    decoder_state: dict[str, torch.Tensor] | None = None
     plain_checkpoint: bool = False  # the checkpoint file is a plain state dict (shipped as is in a rebuild)
+    # decide_kind: "interactive" (prompts) or "automatic" (AIS), its parameters and decoder variant; the exports
+    mode: str = "interactive"
+    format_plan: FormatPlan = field(default_factory=FormatPlan)
+    extra_files: list[str] = field(default_factory=list)  # exports that passed their cross-check
+    ais_params: dict[str, Any] = field(default_factory=dict)
+    transposed: bool = False
     # decide_version
     decision: VersionDecision | None = None
-    # model_and_test_data
-    sam: Any = None
-    tests: TestInputs | None = None
-    # encoder_pass: tensor id -> array, for the computed outputs (embeddings, masks, scores)
+    # model_and_samples
+    sam: torch.nn.Module | None = None
+    samples: SampleInputs | None = None
+    # the kind's test_outputs: tensor id -> array, for the computed outputs (embeddings, masks, scores; labels)
     outputs: dict[str, np.ndarray] = field(default_factory=dict)
     # seal
     weights_size: int = 0
@@ -129,37 +148,5 @@ class BuildContext:
             "rebuild_of_published_weights": decision.rebuild,
             # the content's hash, not the file's name: the package depends only on what the weights are
             "source_checkpoint_xxh128": self.checkpoint_hash("xxh128").split(":", 1)[1],
-            "test_image": self.tests.source,
+            "test_image": self.samples.source,
         }
-
-
-def save_weights(state: dict, path: Path, errors: list[BaseException], verbatim: Path | None = None) -> None:
-    import torch
-
-    try:
-        if verbatim is not None:
-            shutil.copyfile(verbatim, path)
-        else:
-            torch.save(state, path)
-    except BaseException as e:  # reported by the caller
-        errors.append(e)
-
-
-def torch_version() -> str:
-    import torch
-
-    return torch.__version__.split("+")[0]
-
-
-#: bioimageio.spec refuses an output test tensor whose values all lie within this of 0 ("too small for reliable testing")
-UNTESTABLE_BELOW = 1e-4
-
-
-def check_testable_outputs(outputs: dict[str, np.ndarray], source: str) -> None:
-    """A one-line SamzooError when an output test tensor is all (near) zero: no prompt found an object, nothing to test."""
-    for name, array in outputs.items():
-        if array.size == 0 or (array.min() > -UNTESTABLE_BELOW and array.max() < UNTESTABLE_BELOW):
-            raise SamzooError(
-                f"the model's test output {name!r} is all zero on the test image ({source}): it finds no object there; "
-                "pass an image (and labels) with objects of the model's domain, or check the weights"
-            )

@@ -43,12 +43,14 @@ def overlay(image: np.ndarray, masks: np.ndarray, boxes: np.ndarray) -> np.ndarr
     for x0, y0, x1, y1 in np.asarray(boxes).reshape(-1, 4):
         x0, x1 = np.clip([x0, x1], 0, w - 1)
         y0, y1 = np.clip([y0, y1], 0, h - 1)
-        _frame(out, x0 - t, y0 - t, x1 + t, y1 + t, t, _PROMPT_RIM)  # a dark rim keeps white visible on bright images
-        _frame(out, x0, y0, x1, y1, t, PROMPT_COLOUR)
+        _frame(out, (x0 - t, y0 - t, x1 + t, y1 + t), t, _PROMPT_RIM)  # a dark rim keeps white visible on bright images
+        _frame(out, (x0, y0, x1, y1), t, PROMPT_COLOUR)
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
-def _frame(out: np.ndarray, x0: int, y0: int, x1: int, y1: int, t: int, colour: np.ndarray) -> None:
+def _frame(out: np.ndarray, box: tuple[int, int, int, int], t: int, colour: np.ndarray) -> None:
+    """A ``t``-pixel frame around ``box`` (x0, y0, x1, y1), clipped to the picture."""
+    x0, y0, x1, y1 = box
     h, w = out.shape[:2]
     x0, x1 = max(int(x0), 0), min(int(x1), w - 1)
     y0, y1 = max(int(y0), 0), min(int(y1), h - 1)

@@ -1,9 +1,15 @@
-"""``documentation.md`` of a package, generated from the catalog."""
+"""``documentation.md`` of a package of either kind, generated from the catalog."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..catalog import Catalog, ModelSpec, is_builtin
-from .rdf import MASKS_MISMATCHED_PPM, SCORES_RTOL
+from .automatic_rdf import LABELS_MISMATCHED_PPM
+from .interactive_rdf import MASKS_MISMATCHED_PPM, SCORES_RTOL
+
+if TYPE_CHECKING:
+    from .context import BuildContext
 
 _ROLE_ORDER = {"default": 0, "quality": 1, "fast": 2}
 
@@ -59,7 +65,7 @@ _TENSOR_TABLE = """| tensor | axes | dtype | meaning |
 """
 
 
-def documentation(spec: ModelSpec, catalog: Catalog, version: str, test_source: str, n_objects: int,
+def documentation(spec: ModelSpec, catalog: Catalog, version: str, *, test_source: str, n_objects: int,
                   has_decoder: bool, extra_files: tuple[str, ...] = ()) -> str:
     """The Markdown text of ``documentation.md`` (``extra_files``: the TorchScript weights and ONNX decoder, if any)."""
     zoo = f" ({spec.emoji} `{spec.nickname}/{version}` on the BioImage.IO Model Zoo)" if spec.nickname else ""
@@ -115,7 +121,7 @@ This model is a segmentation aid: check its masks, especially on data unlike its
 
 def _formats_section(encoder: str, extra_files: tuple[str, ...]) -> str:
     """``## Weight formats``: the TorchScript weights and the ONNX prompt decoder (names, inputs, outputs), if shipped."""
-    from .formats import onnx_decoder_file, torchscript_file
+    from .exports.plan import onnx_decoder_file, torchscript_file
 
     if not extra_files:
         return ""
@@ -146,3 +152,54 @@ def _formats_section(encoder: str, extra_files: tuple[str, ...]) -> str:
   best-scoring of SAM's three multimask outputs, as segment-anything's ONNX model does.""")
     parts.append("\nEach format's outputs on the test inputs matched the state dict's within the tolerances below when the package was built.\n\n")
     return "\n".join(parts)
+
+
+def ais_documentation(b: BuildContext, n_objects: int, min_side: int) -> str:
+    """documentation.md of an automatic (AIS) package."""
+    spec, version = b.spec, b.decision.version
+    zoo = f" ({spec.emoji} `{spec.nickname}/{version}` on the BioImage.IO Model Zoo)" if spec.nickname else ""
+    params = "\n".join(f"| `{k}` | {v} |" for k, v in b.ais_params.items())
+    cites = "\n".join(f"- {c.text}" + (f" [doi:{c.doi}](https://doi.org/{c.doi})" if c.doi else "") for c in spec.citations)
+    return f"""# {spec.display_name}: `{spec.model_type}`, version {version}, automatic instance segmentation{zoo}
+
+{spec.description}
+
+This package segments every object of an image without prompts: SAM's `{spec.encoder}` image
+encoder, a UNETR decoder predicting foreground, center distances and boundary distances, and a
+seeded watershed, as micro-sam's `InstanceSegmentationWithDecoder(...).generate()` does.
+For prompt-based segmentation use the interactive package of the same model.
+
+## How to choose a model
+
+{chr(10).join(model_rules(spec, b.catalog))}
+
+## Inputs and outputs
+
+| tensor | axes | dtype | meaning |
+|---|---|---|---|
+| input `image` | batch (1), channel (R, G, B), y, x | uint8 | the image, at least {min_side} x {min_side}; greyscale images repeat the channel |
+| output `labels` | batch (1), channel (1), y, x | int32 | 0 = background, objects 1..n, the size of the image |
+
+Each channel is scaled to 0..255, the image is resized so its longest side is 1024 pixels
+(`ResizeLongestSide.apply_image`, as `SamPredictor.set_image`) and padded. Objects are numbered
+by the raster position of their first pixel, so ids do not depend on how the watershed ran.
+
+Post-processing parameters (architecture kwargs in `rdf.yaml`, recorded in `config.samzoo.ais_params`;
+change them at build time with `samzoo build --ais-param name=value`):
+
+| parameter | value |
+|---|---|
+{params}
+
+## Validation
+
+The test output holds {n_objects} objects found in {b.samples.source}; `cover.png` shows them.
+Check the package with `bioimageio test <package>.zip`. Tolerance: at most
+{LABELS_MISMATCHED_PPM} pixels per million with another label (object borders may move on other hardware).
+
+This model is a segmentation aid: check its results, especially on data unlike its training data.
+
+## Citation
+
+{cites}
+"""

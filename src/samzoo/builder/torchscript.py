@@ -12,7 +12,11 @@ and branches become TorchScript code) over parts that are fixed computations:
 * SAM's prompt encoder, restated below in TorchScript (segment_anything's cannot be scripted)
   over the same parameters.
 
-Scripting runs in a fresh process (:mod:`.export_worker`), which keeps the saved bytes reproducible.
+Scripting runs in a fresh process (:mod:`.exports.export_worker`), which keeps the saved bytes reproducible.
+
+This module stays at ``samzoo.builder.torchscript``, outside :mod:`.exports`: TorchScript records the
+qualified name of every class it compiles (``__torch__.samzoo.builder.torchscript.ScriptPromptEncoder``)
+in the saved archive, so moving the file would change the bytes of every package with TorchScript weights.
 """
 
 from __future__ import annotations

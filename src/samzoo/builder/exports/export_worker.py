@@ -1,6 +1,6 @@
-"""The exports of extra weight formats, run in a fresh Python process by the builder (:mod:`.formats`).
+"""The exports of extra weight formats, run in a fresh Python process by the builder (:mod:`.export_job`).
 
-``python -m samzoo.builder.export_worker CHECKPOINT ENCODER [--torchscript OUT [--encode]] [--onnx-decoder OUT]``
+``python -m samzoo.builder.exports.export_worker CHECKPOINT ENCODER [--torchscript OUT [--encode]] [--onnx-decoder OUT]``
 
 With ``--encode`` the worker also computes the builder's test embeddings: it reads one line
 ``IMAGE.npy EMBEDDINGS.npy`` on stdin, traces the image encoder on that image (tracing runs the
@@ -28,8 +28,8 @@ ONNX_OUTPUTS = ("masks", "iou_predictions", "low_res_masks")
 
 
 def _sam(checkpoint: Path, encoder: str):
-    from ..plumbing.sam_checkpoint import load_checkpoint
-    from ..plumbing.sam_models import build_sam
+    from ...plumbing.sam_checkpoint import load_checkpoint
+    from ...plumbing.sam_models import build_sam
 
     return build_sam(encoder, load_checkpoint(checkpoint).state_dict).eval()
 
@@ -55,10 +55,10 @@ def encode_on_request(sam):
     import numpy as np
     import torch
 
-    from ..architectures.sam_adaptor import preprocess
-    from .determinism import encoder_pass
-    from .lowmem import low_memory_attention
-    from .torchscript import trace_encoder
+    from ...architectures.sam_adaptor import preprocess
+    from ..determinism import encoder_pass
+    from ..lowmem import low_memory_attention
+    from ..torchscript import trace_encoder
 
     request = sys.stdin.readline().split()
     if len(request) != 2:
@@ -76,7 +76,7 @@ def encode_on_request(sam):
 def export_torchscript(sam, encoder: str, out: Path, image_encoder=None) -> None:
     import torch
 
-    from .torchscript import script_adaptor
+    from ..torchscript import script_adaptor
 
     module = script_adaptor(encoder, sam, torch.zeros(1, 256, 64, 64), image_encoder)
     full = out.with_name(out.name + ".with-debug")
@@ -123,7 +123,7 @@ def export_onnx_decoder(sam, encoder: str, out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m samzoo.builder.export_worker")
+    parser = argparse.ArgumentParser(prog="python -m samzoo.builder.exports.export_worker")
     parser.add_argument("checkpoint", type=Path)
     parser.add_argument("encoder")
     parser.add_argument("--torchscript", type=Path)

@@ -1,4 +1,4 @@
-"""Test image, label image and prompts for a package's test tensors.
+"""Sample inputs of a package: the image, label image and prompts its test tensors are made of.
 
 Without an ``image`` (and ``labels``) file the image is a real sample of the model's
 domain shipped inside scikit-image (no download) and the labels come from an
@@ -18,6 +18,10 @@ from ..plumbing.errors import ArgumentError, SamzooError
 
 #: longest side of a default test image (keeps test tensors and covers small)
 MAX_SIDE = 512
+#: the largest image (and label image) file accepted, checked from its header before decoding: the test
+#: image is shipped in the package (4096 x 4096 RGB: 48 MiB); a larger one would only make packages huge
+MAX_INPUT_SIDE = 4096
+MAX_IMAGE_PIXELS = MAX_INPUT_SIDE * MAX_INPUT_SIDE
 MAX_OBJECTS = 2
 MASK_PROMPT_SIZE = 256
 _LOGIT = 8.0
@@ -37,7 +41,7 @@ DOMAIN_IMAGES: dict[str, tuple[str, str]] = {
 
 
 @dataclass(frozen=True)
-class TestInputs:
+class SampleInputs:
     """The image and prompts a package is tested with (arrays in the packages' tensor layouts)."""
 
     image: np.ndarray  # H x W x 3 uint8
@@ -104,10 +108,15 @@ def domain_image(domain: str) -> tuple[np.ndarray, str]:
 
 
 def read_array(path: str | Path, argument: str) -> np.ndarray:
-    """Read an image file (PNG, TIFF, JPEG, ... or .npy) into an array; an ``argument`` error otherwise."""
+    """Read an image file (PNG, TIFF, JPEG, ... or .npy) into an array; an ``argument`` error otherwise.
+
+    The file is untrusted: its size is read from its header and checked (:func:`check_image_size`)
+    before a pixel is decoded.
+    """
     path = Path(path)
     if not path.is_file():
         raise ArgumentError(argument, f"file {path} does not exist; check the path")
+    check_image_size(_header_shape(path, argument), path, argument)
     try:
         if path.suffix.lower() == ".npy":
             return np.load(path, allow_pickle=False)
@@ -115,8 +124,46 @@ def read_array(path: str | Path, argument: str) -> np.ndarray:
 
         return np.asarray(iio.imread(path))
     except Exception as e:  # imageio raises many types for unreadable files
-        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise ArgumentError(argument, f"cannot read {path} ({first[:120]}); pass a PNG, TIFF, JPEG or .npy file") from None
+        raise ArgumentError(argument, f"cannot read {path} ({_first_line(e)}); pass a PNG, TIFF, JPEG or .npy file") from None
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0][:120]
+
+
+def _header_shape(path: Path, argument: str) -> tuple[int, ...]:
+    """The array shape an image file declares in its header (nothing decoded): .npy, TIFF (tifffile), else Pillow."""
+    import warnings
+
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".npy":
+            with open(path, "rb") as f:
+                major, _ = np.lib.format.read_magic(f)
+                read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+                return tuple(read_header(f)[0])
+        if suffix in (".tif", ".tiff"):
+            import tifffile
+
+            with tifffile.TiffFile(path) as tif:
+                return tuple(tif.series[0].shape) if tif.series else ()
+        from PIL import Image
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow's bomb warning: the size is checked below
+            with Image.open(path) as img:
+                return (img.size[1], img.size[0], len(img.getbands()))
+    except Exception as e:  # each reader raises its own types for a malformed header
+        raise ArgumentError(argument, f"cannot read {path} ({_first_line(e)}); pass a PNG, TIFF, JPEG or .npy file") from None
+
+
+def check_image_size(shape: tuple[int, ...], path: Path, argument: str) -> None:
+    """Refuse an image of more than :data:`MAX_IMAGE_PIXELS` pixels (or channels beyond RGBA) from its declared ``shape``."""
+    elements = int(np.prod(shape, dtype=object))  # any number of axes: to_rgb_uint8 names a shape that is no image
+    h, w = (int(shape[0]), int(shape[1])) if len(shape) >= 2 else (elements, 1)
+    if h * w > MAX_IMAGE_PIXELS or elements > 4 * MAX_IMAGE_PIXELS:
+        raise ArgumentError(argument, f"{path} is {h} x {w} pixels (shape {tuple(shape)}); pass an image of at most "
+                                      f"{MAX_IMAGE_PIXELS} pixels (e.g. {MAX_INPUT_SIDE} x {MAX_INPUT_SIDE}), cropped or shrunk")
 
 
 # --- labels and prompts ------------------------------------------------------------------
@@ -200,7 +247,7 @@ def mask_logits(mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def make_test_inputs(image: np.ndarray, labels: np.ndarray, source: str) -> TestInputs:
+def make_sample_inputs(image: np.ndarray, labels: np.ndarray, source: str) -> SampleInputs:
     """Prompts for the largest objects of ``labels`` on ``image`` (H x W x 3 uint8)."""
     ids = largest_objects(labels)
     boxes, points, point_labels, masks = [], [], [], []
@@ -212,7 +259,7 @@ def make_test_inputs(image: np.ndarray, labels: np.ndarray, source: str) -> Test
         points.append(p)
         point_labels.append(pl)
         masks.append(mask_logits(mask)[None])
-    return TestInputs(
+    return SampleInputs(
         image=image,
         labels=labels.astype(np.int32),
         box_prompts=np.asarray([boxes], dtype=np.int64),
@@ -224,8 +271,8 @@ def make_test_inputs(image: np.ndarray, labels: np.ndarray, source: str) -> Test
     )
 
 
-def load_test_inputs(domain: str, image_path: str | Path | None = None, labels_path: str | Path | None = None) -> TestInputs:
-    """Test inputs from ``image_path`` (and ``labels_path``) files, or from the domain's built-in image."""
+def load_sample_inputs(domain: str, image_path: str | Path | None = None, labels_path: str | Path | None = None) -> SampleInputs:
+    """Sample inputs from ``image_path`` (and ``labels_path``) files, or from the domain's built-in image."""
     if labels_path is not None and image_path is None:
         raise ArgumentError("labels", "given without an image; pass the image these labels belong to as well")
     if image_path is None:
@@ -233,12 +280,12 @@ def load_test_inputs(domain: str, image_path: str | Path | None = None, labels_p
         labels = threshold_labels(image)
         if not (labels > 0).any():  # pragma: no cover - the built-in images all have objects
             raise SamzooError(f"no objects found in the built-in {domain} image; pass an image and its labels")
-        return make_test_inputs(image, labels, about + "; labels: Otsu threshold")
+        return make_sample_inputs(image, labels, about + "; labels: Otsu threshold")
     image = to_rgb_uint8(read_array(image_path, "image"), str(image_path))
     if labels_path is None:
         labels = threshold_labels(image)
         if not (labels > 0).any():
             raise ArgumentError("labels", f"needed: thresholding finds no objects in {image_path}; pass a label image of it")
-        return make_test_inputs(image, labels, f"{Path(image_path).name}; labels: Otsu threshold")
+        return make_sample_inputs(image, labels, f"{Path(image_path).name}; labels: Otsu threshold")
     labels = check_labels(read_array(labels_path, "labels"), image)
-    return make_test_inputs(image, labels, f"{Path(image_path).name} with labels {Path(labels_path).name}")
+    return make_sample_inputs(image, labels, f"{Path(image_path).name} with labels {Path(labels_path).name}")

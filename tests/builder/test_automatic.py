@@ -1,59 +1,24 @@
-"""``samzoo build --mode automatic``: AIS packages from a fine-tuning checkpoint, end to end (random vit_t + decoder)."""
+"""The automatic (AIS) package (builder/automatic.py) end to end from a fine-tuning checkpoint (random vit_t + decoder)."""
 
 from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-import yaml
 
 from helpers.cli import run_cli
-from samzoo.builder.ais_model import DEFAULT_PARAMS, random_ais_checkpoint
+from helpers.package_zip import bioimageio_test, read_rdf, summary_errors
 from samzoo.builder import build_package
-
-BIOIMAGEIO = Path(sys.executable).with_name("bioimageio")
-AIS_MODEL = "vit_t_em_organelles"
-
-
-@pytest.fixture(scope="module")
-def finetuned(tmp_path_factory) -> Path:
-    """A micro-sam fine-tuning checkpoint: 'sam.'-prefixed model_state, decoder_state, optimizer state, epoch."""
-    ck = random_ais_checkpoint("vit_t", 0)
-    path = tmp_path_factory.mktemp("ft") / "best.pt"
-    torch.save({"model_state": {f"sam.{k}": v for k, v in ck["model_state"].items()}, "decoder_state": ck["decoder_state"],
-                "optimizer_state": {"state": {}, "param_groups": [{"lr": 1e-5, "params": [0, 1]}]}, "epoch": 7}, path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def ais_package(finetuned, tmp_path_factory) -> Path:
-    """An EM model built in one command, automatic by default because the checkpoint has a decoder.
-
-    Its default test image (scikit-image's coins, 303 x 303) has an odd size, which once made every EM
-    AIS package an invalid description.
-    """
-    out = tmp_path_factory.mktemp("ais") / "ais.zip"
-    proc = run_cli("build", AIS_MODEL, "--checkpoint", str(finetuned), "-o", str(out), timeout=1800)  # ~30 s idle; minutes under load
-    assert proc.returncode == 0, proc.stderr
-    assert "automatic" in proc.stdout
-    return out
-
-
-def _rdf(pkg: Path) -> dict:
-    with zipfile.ZipFile(pkg) as zf:
-        return yaml.safe_load(zf.read("rdf.yaml"))
+from samzoo.builder.ais_model import DEFAULT_PARAMS
 
 
 @pytest.mark.slow
 def test_ais_package_layout(ais_package):
-    d = _rdf(ais_package)
+    d = read_rdf(ais_package)
     assert [t["id"] for t in d["inputs"]] == ["image"] and [t["id"] for t in d["outputs"]] == ["labels"]
     assert d["outputs"][0]["data"]["type"] == "int32" and "attachments" not in d
     w = d["weights"]["pytorch_state_dict"]
@@ -80,13 +45,9 @@ def test_ais_package_layout(ais_package):
 
 
 @pytest.mark.slow
-def test_ais_package_passes_bioimageio_test(ais_package, tmp_path):
-    summary = tmp_path / "summary.json"
-    proc = subprocess.run([str(BIOIMAGEIO), "test", str(ais_package), "--summary", str(summary)],
-                          capture_output=True, text=True, timeout=1200, cwd=tmp_path)
-    assert summary.is_file(), proc.stdout[-2000:] + proc.stderr[-2000:]
-    s = json.loads(summary.read_text())
-    assert s["status"] == "passed", [e["msg"][:300] for d in s["details"] for e in d.get("errors", [])]
+def test_ais_package_passesbioimageio_test(ais_package, tmp_path):
+    summary = bioimageio_test(ais_package, tmp_path)
+    assert summary["status"] == "passed", summary_errors(summary)
 
 
 @pytest.mark.slow
@@ -98,46 +59,19 @@ def test_ais_package_is_byte_reproducible_with_other_thread_counts(ais_package, 
     assert before != threads, "the fixture package must be built with another thread count"
     torch.set_num_threads(threads)
     try:
-        again = build_package(AIS_MODEL, finetuned, output=tmp_path / "again.zip")
+        again = build_package(read_rdf(ais_package)["config"]["samzoo"]["model_type"], finetuned, output=tmp_path / "again.zip")
     finally:
         torch.set_num_threads(before)
     assert again.mode == "automatic"
     assert again.sha256 == file_digest(ais_package)
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--ais-param", "min_size"], "--ais-param takes NAME=VALUE"),
-    (["--ais-param", "min_sise=3"], "--ais-param: unknown parameter 'min_sise'"),
-    (["--mode", "interactive", "--ais-param", "min_size=3"], "--ais-param: only apply to automatic"),
-])
-def test_bad_ais_arguments_exit_2(args, words, finetuned, tmp_path):
-    proc = run_cli("build", "vit_t_lm", "--checkpoint", str(finetuned), "-o", str(tmp_path / "x.zip"), *args)
-    assert proc.returncode == 2 and words in proc.stderr, proc.stderr
-    assert not (tmp_path / "x.zip").exists()
-
-
-def test_automatic_without_decoder_exits_2(vit_t_checkpoint, tmp_path):
-    proc = run_cli("build", "vit_t_lm", "--checkpoint", str(vit_t_checkpoint), "--mode", "automatic", "-o", str(tmp_path / "x.zip"))
-    assert proc.returncode == 2 and "--mode: automatic instance segmentation needs a decoder" in proc.stderr, proc.stderr
-
-
 @pytest.mark.slow
 def test_ais_package_test_image_is_the_odd_sized_em_default(ais_package):
     image = np.load(io.BytesIO(zipfile.ZipFile(ais_package).read("test_input_image.npy")))
     assert image.shape == (1, 3, 303, 303)
-    axes = _rdf(ais_package)["inputs"][0]["axes"]
+    axes = read_rdf(ais_package)["inputs"][0]["axes"]
     assert [a["size"] for a in axes[2:]] == [{"min": 32, "step": 1}] * 2
-
-
-def _sample(shape: tuple[int, int], path: Path) -> Path:
-    """A crop (tiled when larger) of scikit-image's cell.png, written as PNG."""
-    import imageio.v3 as iio
-    import skimage.data
-
-    cell = skimage.data.cell()
-    image = np.tile(cell, (shape[0] // cell.shape[0] + 1, shape[1] // cell.shape[1] + 1))[:shape[0], :shape[1]]
-    iio.imwrite(path, image)
-    return path
 
 
 @pytest.mark.slow
@@ -146,10 +80,12 @@ def _sample(shape: tuple[int, int], path: Path) -> Path:
     ("interactive", (8, 8)),      # the documented minimum of an interactive package
     ("interactive", (303, 1101)),  # odd, non-square, longer than SAM's 1024
 ])
-def test_any_image_size_builds_a_valid_package(mode, shape, finetuned, tmp_path):
+
+
+def test_any_image_size_builds_a_valid_package(mode, shape, finetuned, tmp_path, cell_png):
     """Every size from the minimum up gives a description bioimageio.spec accepts (the build validates it with its
     file checks), or, where the model finds nothing on a tiny image, one line saying so: never an internal error."""
-    image = _sample(shape, tmp_path / "image.png")
+    image = cell_png(shape, tmp_path / "image.png")
     labels_args = []
     if shape == (8, 8):
         import imageio.v3 as iio
@@ -170,15 +106,6 @@ def test_any_image_size_builds_a_valid_package(mode, shape, finetuned, tmp_path)
     assert json.loads(proc.stdout)["mode"] == mode
     image_tensor = np.load(io.BytesIO(zipfile.ZipFile(tmp_path / "out" / name).read("test_input_image.npy")))
     assert image_tensor.shape == (1, 3, *shape)
-
-
-def test_ais_image_below_the_minimum_is_one_line(finetuned, tmp_path):
-    image = _sample((31, 40), tmp_path / "small.png")
-    proc = run_cli("build", "vit_t_lm", "--checkpoint", str(finetuned), "--image", str(image), "-o", str(tmp_path / "x.zip"))
-    assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.splitlines()[-1] == (f"samzoo: error: --image: {image} is 31 pixels on its shorter side; an automatic "
-                                            "instance segmentation package takes images of at least 32 x 32")
-    assert not (tmp_path / "x.zip").exists()
 
 
 @pytest.mark.slow

@@ -1,4 +1,5 @@
-"""Weight formats: TorchScript weights and the ONNX prompt decoder, built, cross-checked and validated (random vit_t)."""
+"""Other weight formats (builder/exports/): TorchScript weights and the ONNX prompt decoder, planned, built,
+cross-checked and validated (random vit_t)."""
 
 from __future__ import annotations
 
@@ -12,24 +13,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-import yaml
 
 from helpers.cli import run_cli
+from helpers.package_zip import read_rdf
 from samzoo.builder import build_package
-from samzoo.builder.formats import (
-    check_onnx_decoder,
-    check_torchscript,
-    onnx_decoder_feeds,
-    parse_weight_formats,
-    plan_formats,
-)
+from samzoo.builder.exports.crosscheck import check_onnx_decoder, check_torchscript, onnx_decoder_feeds
+from samzoo.builder.exports.plan import parse_weight_formats, plan_formats
 from samzoo.plumbing.errors import ArgumentError
 from samzoo.validate import validate_package
 
+
 ALL = "pytorch_state_dict,torchscript,onnx"
 
-
-# --- planning: pure functions -----------------------------------------------------------------------
 
 def test_formats_parse_in_canonical_order_with_the_state_dict_always():
     assert parse_weight_formats(None) == ("pytorch_state_dict",)
@@ -49,8 +44,6 @@ def test_each_package_kind_gets_what_it_can_express_and_says_why_not():
     assert all("watershed" in n for n in automatic.notes)
     assert plan_formats("interactive", ("pytorch_state_dict",)).notes == ()
 
-
-# --- the export itself: scripted adaptor == eager adaptor on other prompt shapes --------------------
 
 @pytest.mark.slow
 def test_scripted_adaptor_matches_the_eager_one_for_every_prompt_combination():
@@ -85,8 +78,6 @@ def test_scripted_adaptor_matches_the_eager_one_for_every_prompt_combination():
             np.testing.assert_allclose(g.float().numpy(), w.float().numpy(), rtol=1e-5, atol=1e-5)
 
 
-# --- end to end: build with every format, validate, reproduce -----------------------------------------
-
 @pytest.fixture(scope="module")
 def all_formats(vit_t_checkpoint, tmp_path_factory):
     """(package path, build notes) of a vit_t package built with every format."""
@@ -96,15 +87,10 @@ def all_formats(vit_t_checkpoint, tmp_path_factory):
     return result, notes
 
 
-def _rdf(path: Path) -> dict:
-    with zipfile.ZipFile(path) as zf:
-        return yaml.safe_load(zf.read("rdf.yaml"))
-
-
 @pytest.mark.slow
 def test_a_package_with_every_format_describes_each_and_says_what_was_added(all_formats):
     result, notes = all_formats
-    rdf = _rdf(result.path)
+    rdf = read_rdf(result.path)
     assert list(rdf["weights"]) == ["pytorch_state_dict", "torchscript"]
     ts = rdf["weights"]["torchscript"]
     assert ts["source"] == "vit_t.torchscript.pt" and ts["parent"] == "pytorch_state_dict"
@@ -237,7 +223,7 @@ def test_missing_onnxruntime_is_a_skip_with_the_install_command():
 
 def test_the_worker_strips_debug_records_and_keeps_a_loadable_archive(tmp_path):
     """copy_without_debug_records rewrites with torch's own writer: loadable, no source paths."""
-    from samzoo.builder.export_worker import copy_without_debug_records
+    from samzoo.builder.exports.export_worker import copy_without_debug_records
 
     module = torch.jit.script(torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU()))
     module.save(str(tmp_path / "full.pt"))
@@ -275,7 +261,7 @@ def test_a_failed_build_leaves_no_export_folder_and_no_worker(tmp_path, vit_t_ch
     workers = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
-            if b"samzoo.builder.export_worker" in cmdline.read_bytes():
+            if b"samzoo.builder.exports.export_worker" in cmdline.read_bytes():
                 workers.append(cmdline.parent.name)
         except OSError:
             continue  # the process ended meanwhile
