@@ -40,7 +40,7 @@ from .result import CheckResult
 from ..plumbing.errors import one_line
 from ..plumbing.tolerance import Comparison, Tolerance, compare
 from .implementations import ImplementationCause, under_other_implementation
-from .package_kind import NOT_SAM, is_interactive
+from .sam_kind import NOT_SAM, is_interactive
 from .session import ModelSession
 
 PROMPT_SUBSETS: tuple[tuple[str, tuple[str, ...]], ...] = (
