@@ -19,10 +19,10 @@ import yaml
 
 from helpers.micro_sam_package import write_micro_sam_package
 from samzoo.validate import CHECK_NAMES, validate_package
-from samzoo.validate.checks_format import check_format
-from samzoo.validate.checks_sam import output_problems
-from samzoo.validate.checks_zoo import check_zoo
-from samzoo.validate.identity import check_identity
+from samzoo.validate.checks.format import check_format
+from samzoo.validate.sam_outputs import output_problems
+from samzoo.validate.checks.zoo import check_zoo
+from samzoo.validate.checks.identity import check_identity
 from helpers.cli import run_cli
 
 ZOO_FIELDS = {"id": "testing-mouse", "id_emoji": "🐭", "version": "1.0"}
@@ -401,7 +401,7 @@ def test_cli_usage_errors_exit_2(args, words):
 def test_device_auto_without_gpu_is_cpu():
     import torch
 
-    from samzoo.validate.session import resolve_device
+    from samzoo.validate.model_session import resolve_device
 
     assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
 
@@ -521,7 +521,7 @@ def test_a_dropped_worker_leaves_no_process(bad_inputs):
     import psutil
 
     from samzoo.validate.model_worker import ModelWorker
-    from samzoo.validate.runner import validate_with
+    from samzoo.validate.one_package import validate_with
 
     def workers() -> list:
         return [p for p in psutil.Process().children(recursive=True) if "model_worker" in " ".join(p.cmdline())]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from samzoo.validate.checks_ais import check_ais, check_partner_gates, label_problem
+from samzoo.validate.checks.ais import check_ais, label_problem
+from samzoo.validate.checks.partner_gates import check_partner_gates
 
 MICRO_SAM_LIKE = {
     "inputs": [{"id": i} for i in ("image", "box_prompts", "point_prompts", "point_labels", "mask_prompts", "embeddings")],

@@ -102,7 +102,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if isinstance(params, str):
         return _usage(params)
     if args.validate:
-        from ..validate.session import resolve_device
+        from ..validate.model_session import resolve_device
 
         resolve_device(args.device or "cpu")  # a usage error (no GPU) before the build, not after it
     with StageProgress(wanted(args)) as progress:

@@ -88,10 +88,10 @@ def _runner_note(args: argparse.Namespace, total: int) -> str | None:
 def _validate_command(args: argparse.Namespace, worker, sources: list[str] | None) -> int:
     from ..validate import expand_sources
     from ..validate.bioimageio_summary import check_summary_target
-    from ..validate.core_releases import check_core_versions
+    from ..validate.core_matrix.releases import check_core_versions
     from ..validate.report import check_report_path
-    from ..validate.runner import check_catalog_dir, check_weight_format
-    from ..validate.session import resolve_device
+    from ..validate.one_package import check_catalog_dir, check_weight_format
+    from ..validate.model_session import resolve_device
 
     if args.jobs < 1:
         raise SamzooError(f"--jobs {args.jobs}: use a number >= 1")

@@ -20,7 +20,7 @@ from typing import Any
 from .result import CHECK_NAMES, CheckResult, CoreResult, PackageReport, Status
 
 # imported when first used: the model worker (python -m samzoo.validate.model_worker) needs none of them
-_LAZY = {"validate_many": ".many", "validate_package": ".runner", "expand_sources": ".source"}
+_LAZY = {"validate_many": ".many_packages", "validate_package": ".one_package", "expand_sources": ".checks.source"}
 
 
 def __getattr__(name: str) -> Any:

@@ -144,8 +144,8 @@ def _preload() -> None:
 
 
 def _handle(request: dict[str, Any], send: Callable[[dict], None]) -> None:
-    from .checks_format import check_format, read_rdf
-    from .model_checks import Checks, run_model_checks, temp_files_in
+    from .checks.format import check_format, read_rdf
+    from .run_checks import Checks, run_model_checks, temp_files_in
 
     checks = Checks(on_check=lambda name: send({"check": name}))
     rdf_path = Path(str(request["rdf"]))
@@ -190,7 +190,7 @@ def main() -> int:
     keep_freed_memory()  # a process samzoo owns: SAM's encoder reuses its freed attention blocks
     try:
         with warnings.catch_warnings():
-            from .model_checks import quiet_libraries
+            from .run_checks import quiet_libraries
 
             quiet_libraries()
             _preload()

@@ -12,10 +12,10 @@ from ..plumbing.errors import SamzooError
 from ..plumbing.errors import describe_error
 from ..plumbing.jobs import Outcome, Placement, run_jobs
 from .result import PackageReport
-from .core_releases import check_core_versions
+from .core_matrix.releases import check_core_versions
 from .model_worker import ModelWorker
-from .runner import check_catalog_dir, check_weight_format, crashed_report, validate_with
-from .session import resolve_device
+from .one_package import check_catalog_dir, check_weight_format, crashed_report, validate_with
+from .model_session import resolve_device
 
 
 def validate_job(source: str, device: str, quick: bool, path: str | None = None, core_versions: Sequence[str] = (),

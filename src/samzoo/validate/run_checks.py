@@ -13,8 +13,8 @@ import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .checks_ais import ais_output, check_ais
-from .checks_formats import check_weight_formats
+from .checks.ais import ais_output, check_ais
+from .checks.weight_formats import check_weight_formats
 from .result import CHECK_NAMES, CheckResult
 from ..plumbing.errors import one_line
 
@@ -80,7 +80,7 @@ def quiet_libraries() -> None:
 
 def run_model_checks(descr, rdf: dict, device: str, quick: bool, checks: Checks, weight_format: str | None = None) -> None:
     """The checks that run the package's model (``inference`` to ``encoder``), seeded as ``bioimageio test`` seeds."""
-    from .session import seeded
+    from .model_session import seeded
 
     with seeded(device):
         _run_inference(descr, rdf, device, quick, checks, weight_format)
@@ -88,9 +88,12 @@ def run_model_checks(descr, rdf: dict, device: str, quick: bool, checks: Checks,
 
 def _run_inference(descr, rdf: dict, device: str, quick: bool, checks: Checks, weight_format: str | None = None) -> None:
     """Load the model once; run inference, size probes and the SAM checks on it."""
-    from . import checks_sam as sam
-    from .checks_inference import check_reproduction, check_size_probes, tolerance
-    from .session import ModelLoadError, ModelSession
+    from . import sam_outputs as sam
+    from .checks.inference import check_reproduction
+    from .checks.sam_image_only import check_image_only
+    from .checks.sam_prompts import check_prompts
+    from .checks.size_probes import check_size_probes
+    from .model_session import ModelLoadError, ModelSession, tolerance
 
     start = time.perf_counter()
     checks.announce("inference")  # loading the model is part of it
@@ -121,12 +124,12 @@ def _run_inference(descr, rdf: dict, device: str, quick: bool, checks: Checks, w
                 problem = "an automatic instance segmentation package: no prompts to check (see ais)"
             checks.skip_rest(problem or "not a SAM package")
             return
-        checks.run("sam_prompts", lambda: sam.check_prompts(session, state))
+        checks.run("sam_prompts", lambda: check_prompts(session, state))
         if quick:
             checks.skip_rest("skipped with --quick (needs an encoder pass)")
             return
         tol = tolerance(descr, session.weight_format, "embeddings")
-        checks.run("sam_image_only", lambda: sam.check_image_only(session, state, lambda: ModelSession(descr, device), tol))
+        checks.run("sam_image_only", lambda: check_image_only(session, state, lambda: ModelSession(descr, device), tol))
         checks.skip_rest("see sam_image_only")
     finally:
         session.close()

@@ -14,9 +14,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..catalog import is_single_emoji, is_zoo_nickname
-from ..plumbing.untrusted import InputLimitError, read_bytes_bounded
-from .result import CheckResult
+from ...catalog import is_single_emoji, is_zoo_nickname
+from ...plumbing.untrusted import InputLimitError, read_bytes_bounded
+from ..result import CheckResult
 
 DOC_MAX_BYTES = 4 * 1024 * 1024
 

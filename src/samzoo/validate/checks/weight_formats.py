@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .checks_inference import check_reproduction
-from .result import CheckResult
-from ..plumbing.errors import one_line
-from ..plumbing.runtimes import runtime_missing
-from .session import ModelLoadError, ModelSession, declared_formats
+from .inference import check_reproduction
+from ..result import CheckResult
+from ...plumbing.errors import one_line
+from ...plumbing.runtimes import runtime_missing
+from ..model_session import ModelLoadError, ModelSession, declared_formats
 
 
 def check_weight_formats(descr: Any, device: str, tested: str, only: bool) -> CheckResult:

@@ -21,9 +21,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .environment_file import EnvironmentFileError, environment_path, read_environment, weights_entry
-from .result import CheckResult
-from ..plumbing.errors import one_line
+from ..environment_file import EnvironmentFileError, environment_path, read_environment, weights_entry
+from ..result import CheckResult
+from ...plumbing.errors import one_line
 
 #: module -> the PyPI distributions that provide it (where the names differ)
 MODULE_PROVIDERS: dict[str, tuple[str, ...]] = {
@@ -108,7 +108,7 @@ def _providers(module: str) -> set[str]:
 
 def _brought_by_conda(env) -> set[str]:
     """Names added for conda packages' own run-time dependencies (not written in the file)."""
-    from .environment_file import CONDA_BRINGS
+    from ..environment_file import CONDA_BRINGS
 
     return {_dist_name(r)[0] for reqs in CONDA_BRINGS.values() for r in reqs} - {
         _dist_name(r)[0] for r in env.requirements if r not in {x for v in CONDA_BRINGS.values() for x in v}}

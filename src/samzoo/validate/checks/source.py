@@ -13,9 +13,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ..plumbing.errors import SamzooError
-from ..plumbing.rdf_files import is_rdf_name, rdf_in_folder, rdf_in_names
-from ..plumbing.untrusted import InputLimitError, check_zip_sizes, copy_member_bounded
+from ...plumbing.errors import SamzooError
+from ...plumbing.rdf_files import is_rdf_name, rdf_in_folder, rdf_in_names
+from ...plumbing.untrusted import InputLimitError, check_zip_sizes, copy_member_bounded
 
 
 class SourceError(SamzooError):

@@ -23,11 +23,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..catalog import is_builtin, load_catalog
-from ..catalog.versions import version_key
-from ..plumbing.errors import UnknownModelError
-from ..plumbing.hashing import file_hash, parse_hash
-from .result import CheckResult
+from ...catalog import is_builtin, load_catalog
+from ...catalog.versions import version_key
+from ...plumbing.errors import UnknownModelError
+from ...plumbing.hashing import file_hash, parse_hash
+from ..result import CheckResult
 
 
 def weights_file(rdf: dict[str, Any], root: Path) -> Path | None:

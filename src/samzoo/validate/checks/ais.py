@@ -1,46 +1,21 @@
-"""``ais`` and ``partner_gates``: instance-label outputs, and the partner tools' static gates.
+"""``ais``: instance-label outputs of automatic instance segmentation packages.
 
 ``ais`` applies to packages whose only output is an integer label image (automatic
 instance segmentation): on every output the inference check and the size probes
 produced (no extra forward pass), the labels must be integers, of the input's spatial
 size, non-negative (0 = background) and canonical (objects 1..n numbered by the raster
 position of their first pixel), and the test image must hold at least one object.
-
-``partner_gates`` reports, for any package, the static gates the zoo's compatibility
-check applies: deepImageJ (a single input and a weight format it runs: TorchScript or
-TensorFlow), ilastik (a single input and a single output), BiaPy (a single input).
-It is informational: it never fails a package.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from .result import CheckResult
+from ..result import CheckResult
+
 
 _INTEGER_TYPES = {"uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64"}
-_DEEPIMAGEJ_FORMATS = ("torchscript", "tensorflow_saved_model_bundle")
 
-
-def _count(rdf: dict, key: str) -> int:
-    items = rdf.get(key)
-    return len(items) if isinstance(items, list) else 0
-
-
-def check_partner_gates(rdf: dict) -> CheckResult:
-    """Which partner tools' static gates the package meets (informational)."""
-    n_in, n_out = _count(rdf, "inputs"), _count(rdf, "outputs")
-    weights = rdf.get("weights") if isinstance(rdf.get("weights"), dict) else {}
-    formats = [f for f in _DEEPIMAGEJ_FORMATS if weights.get(f)]
-    gates = {
-        "deepImageJ": [why for ok, why in ((n_in == 1, f"{n_in} inputs"), (bool(formats), "no TorchScript or TensorFlow weights")) if not ok],
-        "ilastik": [why for ok, why in ((n_in == 1, f"{n_in} inputs"), (n_out == 1, f"{n_out} outputs")) if not ok],
-        "BiaPy": [f"{n_in} inputs"] if n_in != 1 else [],
-    }
-    parts = [f"{tool} {'yes' if not why else 'no (' + ', '.join(why) + ')'}" for tool, why in gates.items()]
-    return CheckResult("partner_gates", "passed", "informational: " + "; ".join(parts))
 
 
 def ais_output(rdf: dict) -> str | None:
@@ -51,6 +26,7 @@ def ais_output(rdf: dict) -> str | None:
     data = outputs[0].get("data")
     dtype = data.get("type") if isinstance(data, dict) else None
     return str(outputs[0].get("id")) if dtype in _INTEGER_TYPES else None
+
 
 
 def label_problem(labels: np.ndarray, spatial: tuple[int, int]) -> str | None:
@@ -68,6 +44,7 @@ def label_problem(labels: np.ndarray, spatial: tuple[int, int]) -> str | None:
     if not np.array_equal(order, np.arange(1, ids.size + 1)):
         return "ids are not canonical (objects 1..n in the raster order of their first pixel)"
     return None
+
 
 
 def check_ais(rdf: dict, seen: list[tuple[str, dict[str, np.ndarray], tuple[int, int]]]) -> CheckResult:
@@ -91,10 +68,3 @@ def check_ais(rdf: dict, seen: list[tuple[str, dict[str, np.ndarray], tuple[int,
         return CheckResult("ais", "failed", "no object found in the test image; the test output should show the model at work")
     listing = ", ".join(f"{what} {n}" for what, n in counts.items())
     return CheckResult("ais", "passed", f"canonical label images of the input's size; objects: {listing}")
-
-
-def spatial_size(sample_members: dict[Any, Any]) -> tuple[int, int]:
-    """(y, x) of the first input of a bioimageio Sample's members."""
-    tensor = next(iter(sample_members.values()))
-    sizes = {str(k): v for k, v in tensor.sizes.items()}
-    return int(sizes.get("y", 0)), int(sizes.get("x", 0))

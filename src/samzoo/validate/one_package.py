@@ -1,4 +1,4 @@
-"""Run every check on one package: :func:`validate_package` (many packages: :mod:`samzoo.validate.many`)."""
+"""Run every check on one package: :func:`validate_package` (many packages: :mod:`samzoo.validate.many_packages`)."""
 
 from __future__ import annotations
 
@@ -12,18 +12,19 @@ from collections.abc import Callable, Sequence
 
 from ..plumbing.errors import ArgumentError
 from ..plumbing.untrusted import InputLimitError, read_bytes_bounded
-from .checks_env import check_environment
-from .checks_ais import check_partner_gates
-from .checks_format import check_files, check_format, read_rdf
-from .core_releases import check_core_versions
+from .checks.environment import check_environment
+from .checks.partner_gates import check_partner_gates
+from .checks.files import check_files
+from .checks.format import check_format, read_rdf
+from .core_matrix.releases import check_core_versions
 from .environment_file import EnvRequirements, weights_entry
-from .checks_zoo import check_zoo
-from .identity import check_identity
-from .model_checks import Checks, quiet_libraries, run_model_checks, temp_files_in
+from .checks.zoo import check_zoo
+from .checks.identity import check_identity
+from .run_checks import Checks, quiet_libraries, run_model_checks, temp_files_in
 from .model_worker import ModelWorker
 from .result import CheckResult, CoreResult, PackageReport
-from .session import resolve_device
-from .source import OpenedPackage, SourceError, open_package
+from .model_session import resolve_device
+from .checks.source import OpenedPackage, SourceError, open_package
 
 _COVER_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml"}
 _COVER_MAX = 2 * 1024 * 1024
@@ -64,7 +65,7 @@ def validate_package(
         device: cpu, cuda, cuda:N or auto (cuda when torch sees a GPU).
         quick: skip the one SAM encoder pass (``sam_image_only``, ``encoder``).
         core_versions: bioimageio.core releases (``"0.10.4"``) to run the zoo's test under, each in an
-            isolated environment built from the package's environment.yaml (:mod:`.matrix`); one result per release.
+            isolated environment built from the package's environment.yaml (:mod:`.core_matrix`); one result per release.
         catalog: a folder of extra model specs for the ``identity`` check; samzoo's own catalog is always
             used, the user's (``SAMZOO_CATALOG``) never, so the verdict is the same on every machine.
         on_check: called with each check's name as it starts (for progress displays).
@@ -154,7 +155,7 @@ def _core_matrix(source: str | Path, pkg: OpenedPackage, rdf: dict | None, cores
     """The zoo's test under each release; the package as the zoo gets it (the zip and its sha256, or the rdf)."""
     from ..plumbing.hashing import file_hash
     from .environment_file import EnvironmentFileError, environment_path, read_environment
-    from .matrix import run_matrix
+    from .core_matrix.zoo_test import run_matrix
 
     if rdf is None:
         return tuple(CoreResult(c, "failed", "the rdf could not be read (see format)") for c in cores)
