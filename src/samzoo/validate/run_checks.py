@@ -1,7 +1,8 @@
-"""The checks that run a package's model (``inference`` to ``encoder``), on one loaded model.
+"""Run the registry's checks (:data:`.checks.CHECKS`) of one package in order; :class:`Checks` collects the results.
 
-They run in the validator's process or in its model worker (:mod:`.model_worker`);
-:class:`Checks` collects the results of a validation in order.
+A check that cannot run says why in one line: what it needs is missing ("the rdf could not be read (see
+format)"), or it does not apply to the package ("not applicable: not a SAM package ..."). The checks that
+run the model (:func:`run_model_checks`) run in the validator's process or in its model worker.
 """
 
 from __future__ import annotations
@@ -10,13 +11,17 @@ import contextlib
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 
-from .checks.ais import ais_output, check_ais
-from .checks.weight_formats import check_weight_formats
-from .result import CHECK_NAMES, CheckResult
 from ..plumbing.errors import one_line
+from .check_spec import Check, PackageContext, not_applicable, not_applicable_result
+from .checks import CHECK_NAMES, MODEL_CHECKS
+from .result import CheckResult
+
+QUICK = "skipped with --quick (needs an encoder pass)"
+NOT_LOADED = "the model could not be loaded (see inference)"
 
 
 class Checks:
@@ -32,17 +37,17 @@ class Checks:
             with contextlib.suppress(Exception):
                 self.on_check(name)
 
-    def run(self, name: str, fn: Callable[[], CheckResult | tuple[CheckResult, ...]]) -> None:
+    def run(self, name: str, fn: Callable[[], CheckResult]) -> None:
         self.announce(name)
         start = time.perf_counter()
         try:
             out = fn()
         except Exception as e:  # a check must never crash the validation
             out = CheckResult(name, "failed", f"unexpected error: {type(e).__name__}: {one_line(e, 200)}")
-        results = out if isinstance(out, tuple) else (out,)
-        seconds = time.perf_counter() - start
-        for i, r in enumerate(results):  # checks sharing one computation: its time goes to the first
-            self.results[r.name] = CheckResult(r.name, r.status, r.message, round(seconds if i == 0 else 0.0, 3), r.details)
+        self.results[name] = CheckResult(name, out.status, out.message, round(time.perf_counter() - start, 3), out.details)
+
+    def skip(self, name: str, reason: str) -> None:
+        self.results[name] = CheckResult(name, "skipped", reason)
 
     def skip_rest(self, reason: str) -> None:
         for name in CHECK_NAMES:
@@ -50,6 +55,39 @@ class Checks:
 
     def ordered(self) -> tuple[CheckResult, ...]:
         return tuple(self.results[n] for n in CHECK_NAMES if n in self.results)
+
+
+def missing_need(check: Check, ctx: PackageContext, results: dict[str, CheckResult]) -> str | None:
+    """Why ``check`` cannot run: what it needs is missing (None when it can)."""
+    if check.needs == "nothing":
+        return None
+    if ctx.package is None:
+        return "the package could not be opened (see source)"
+    if check.needs == "package":
+        return None
+    if ctx.rdf is None:
+        return "the rdf could not be read (see format)"
+    if check.needs != "loaded model":
+        return None
+    if ctx.descr is None:
+        return "the description is invalid (see format)"
+    files = results.get("files")
+    if files is not None and files.status == "failed":
+        return "package files are missing or corrupt (see files)"
+    return None
+
+
+def run_in_order(ctx: PackageContext, checks: Checks, selected: Sequence[Check]) -> None:
+    """Run ``selected`` (checks that need no model) in order, each or the line saying why it cannot run."""
+    for check in selected:
+        reason = missing_need(check, ctx, checks.results)
+        why_not = not_applicable(check, ctx.rdf) if reason is None and ctx.rdf is not None else None
+        if reason is not None:
+            checks.skip(check.name, reason)
+        elif why_not is not None:
+            checks.results[check.name] = not_applicable_result(check.name, why_not)
+        else:
+            checks.run(check.name, partial(check.run, ctx))
 
 
 @contextlib.contextmanager
@@ -78,61 +116,49 @@ def quiet_libraries() -> None:
     warnings.filterwarnings("ignore", category=UserWarning)
 
 
-def run_model_checks(descr, rdf: dict, device: str, quick: bool, checks: Checks, weight_format: str | None = None) -> None:
-    """The checks that run the package's model (``inference`` to ``encoder``), seeded as ``bioimageio test`` seeds."""
+def run_model_checks(ctx: PackageContext, checks: Checks) -> None:
+    """The checks that run the package's model, on one loaded model, seeded as ``bioimageio test`` seeds."""
     from .model_session import seeded
 
-    with seeded(device):
-        _run_inference(descr, rdf, device, quick, checks, weight_format)
+    with seeded(ctx.options.device):
+        _on_loaded_model(ctx, checks)
 
 
-def _run_inference(descr, rdf: dict, device: str, quick: bool, checks: Checks, weight_format: str | None = None) -> None:
-    """Load the model once; run inference, size probes and the SAM checks on it."""
-    from . import sam_outputs as sam
-    from .checks.inference import check_reproduction
-    from .checks.sam_image_only import check_image_only
-    from .checks.sam_prompts import check_prompts
-    from .checks.size_probes import check_size_probes
-    from .model_session import ModelLoadError, ModelSession, tolerance
+def _on_loaded_model(ctx: PackageContext, checks: Checks) -> None:
+    """Load the model once (part of ``inference``); run every model check that applies on it."""
+    from .model_session import ModelLoadError, ModelSession
 
     start = time.perf_counter()
-    checks.announce("inference")  # loading the model is part of it
+    checks.announce("inference")
     try:
-        session = ModelSession(descr, device, weight_format)
+        ctx.session = ModelSession(ctx.descr, ctx.options.device, ctx.options.weight_format)
     except Exception as e:
         msg = str(e) if isinstance(e, ModelLoadError) else f"could not load the model: {type(e).__name__}: {one_line(e, 200)}"
         checks.results["inference"] = CheckResult("inference", "failed", msg, round(time.perf_counter() - start, 3))
-        checks.skip_rest("the model could not be loaded (see inference)")
+        skip_model_checks(ctx, checks, NOT_LOADED)
         return
     load_seconds = time.perf_counter() - start
     try:
-        problem = sam.sam_layout_problem(session)
-        state = None
-        if problem is None:
-            try:
-                state = sam.prepare(session)
-            except Exception as e:
-                problem = f"cannot read the test tensors: {one_line(e, 160)}"
-        seen: list = []  # the outputs of the test image and of every size probe, for the AIS check
-        checks.run("inference", lambda: check_reproduction(session, seen))
+        for check in MODEL_CHECKS:
+            why_not = not_applicable(check, ctx.rdf or {})
+            if why_not is not None:
+                checks.results[check.name] = not_applicable_result(check.name, why_not)
+            elif check.quick_skips and ctx.options.quick:
+                checks.skip(check.name, QUICK)
+            else:
+                checks.run(check.name, partial(check.run, ctx))
         checks.results["inference"] = _plus(checks.results["inference"], load_seconds)
-        checks.run("weight_formats", lambda: check_weight_formats(descr, device, session.weight_format, weight_format is not None))
-        checks.run("size_probes", lambda: check_size_probes(session, seen))
-        checks.run("ais", lambda: check_ais(rdf, seen))
-        if state is None:
-            if ais_output(rdf) is not None:
-                problem = "an automatic instance segmentation package: no prompts to check (see ais)"
-            checks.skip_rest(problem or "not a SAM package")
-            return
-        checks.run("sam_prompts", lambda: check_prompts(session, state))
-        if quick:
-            checks.skip_rest("skipped with --quick (needs an encoder pass)")
-            return
-        tol = tolerance(descr, session.weight_format, "embeddings")
-        checks.run("sam_image_only", lambda: check_image_only(session, state, lambda: ModelSession(descr, device), tol))
-        checks.skip_rest("see sam_image_only")
     finally:
-        session.close()
+        ctx.session.close()
+
+
+def skip_model_checks(ctx: PackageContext, checks: Checks, reason: str) -> None:
+    """Every model check not done yet: not applicable, or skipped for ``reason``."""
+    for check in MODEL_CHECKS:
+        why_not = not_applicable(check, ctx.rdf) if ctx.rdf is not None else None
+        if check.name in checks.results:
+            continue
+        checks.results[check.name] = not_applicable_result(check.name, why_not) if why_not else CheckResult(check.name, "skipped", reason)
 
 
 def _plus(result: CheckResult, seconds: float) -> CheckResult:

@@ -29,10 +29,15 @@ one encoder pass in all:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..plumbing.errors import one_line
 from .model_session import ModelSession
+
+if TYPE_CHECKING:
+    from .check_spec import PackageContext
 
 
 @dataclass
@@ -43,14 +48,6 @@ class SamState:
     test_inputs: dict[str, np.ndarray]
     test_embeddings: np.ndarray | None
     fed_embeddings: np.ndarray | None = None
-
-
-
-def sam_layout_problem(session: ModelSession) -> str | None:
-    """Why the package is not a SAM package the SAM checks understand (None when it is)."""
-    if "image" not in session.input_ids or "masks" not in session.output_ids:
-        return "not a SAM package (needs an 'image' input and a 'masks' output)"
-    return None
 
 
 
@@ -82,3 +79,13 @@ def output_problems(out: dict[str, np.ndarray], image_hw: tuple[int, ...], n_obj
     if scores is not None and np.isfinite(scores).all() and scores.size and (scores.min() < 0 or scores.max() > 1):
         warned.append(f"scores outside [0, 1] ({scores.min():.3g}..{scores.max():.3g}; untrained weights?)")
     return failed, warned
+
+
+def sam_state(ctx: PackageContext) -> SamState | str:
+    """The test arrays the SAM checks share, read once per package; or why they cannot be read."""
+    if ctx.sam is None and ctx.sam_problem is None:
+        try:
+            ctx.sam = prepare(ctx.session)
+        except Exception as e:
+            ctx.sam_problem = f"cannot read the test tensors: {one_line(e, 160)}"
+    return ctx.sam if ctx.sam is not None else str(ctx.sam_problem)

@@ -12,21 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..result import CheckResult
-
-
-_INTEGER_TYPES = {"uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64"}
-
-
-
-def ais_output(rdf: dict) -> str | None:
-    """The id of the label output when the package is an AIS package (one integer output), else None."""
-    outputs = rdf.get("outputs")
-    if not isinstance(outputs, list) or len(outputs) != 1 or not isinstance(outputs[0], dict):
-        return None
-    data = outputs[0].get("data")
-    dtype = data.get("type") if isinstance(data, dict) else None
-    return str(outputs[0].get("id")) if dtype in _INTEGER_TYPES else None
-
+from ..check_spec import Check, PackageContext, label_output
 
 
 def label_problem(labels: np.ndarray, spatial: tuple[int, int]) -> str | None:
@@ -49,7 +35,7 @@ def label_problem(labels: np.ndarray, spatial: tuple[int, int]) -> str | None:
 
 def check_ais(rdf: dict, seen: list[tuple[str, dict[str, np.ndarray], tuple[int, int]]]) -> CheckResult:
     """Every label output seen (test image and size probes): integers, input size, 0 background, canonical ids."""
-    out_id = ais_output(rdf)
+    out_id = label_output(rdf)
     if out_id is None:
         return CheckResult("ais", "skipped", "not an automatic instance segmentation package (needs one integer label output)")
     if not seen:
@@ -68,3 +54,10 @@ def check_ais(rdf: dict, seen: list[tuple[str, dict[str, np.ndarray], tuple[int,
         return CheckResult("ais", "failed", "no object found in the test image; the test output should show the model at work")
     listing = ", ".join(f"{what} {n}" for what, n in counts.items())
     return CheckResult("ais", "passed", f"canonical label images of the input's size; objects: {listing}")
+
+
+def run(ctx: PackageContext) -> CheckResult:
+    return check_ais(ctx.rdf, ctx.seen)
+
+
+CHECK = Check("ais", "SAM automatic", "loaded model", run)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..result import CheckResult
+from ..check_spec import Check, PackageContext
+from ..model_session import tolerance
+from ..sam_outputs import sam_state
 
 
 def compare_embeddings(live: np.ndarray | None, expected: np.ndarray | None, tolerance: tuple[float, float, float]) -> CheckResult:
@@ -32,3 +35,16 @@ def compare_embeddings(live: np.ndarray | None, expected: np.ndarray | None, tol
             "those the test outputs were made with",
         )
     return CheckResult("encoder", "passed", f"the image encoder reproduces the test embeddings ({ppm:.1f} ppm differ, max |diff| {diff.max():.3g}; {limits})")
+
+
+def run(ctx: PackageContext) -> CheckResult:
+    state = sam_state(ctx)
+    if isinstance(state, str):
+        return CheckResult("encoder", "skipped", state)
+    if ctx.image_only is None:
+        return CheckResult("encoder", "skipped", "see sam_image_only")
+    tol = tolerance(ctx.descr, ctx.session.weight_format, "embeddings")
+    return compare_embeddings(ctx.image_only.get("embeddings"), state.test_embeddings, tol)
+
+
+CHECK = Check("encoder", "SAM interactive", "loaded model", run, quick_skips=True)

@@ -24,6 +24,7 @@ from typing import Any
 from ..environment_file import EnvironmentFileError, environment_path, read_environment, weights_entry
 from ..result import CheckResult
 from ...plumbing.errors import one_line
+from ..check_spec import Check, PackageContext
 
 #: module -> the PyPI distributions that provide it (where the names differ)
 MODULE_PROVIDERS: dict[str, tuple[str, ...]] = {
@@ -153,3 +154,10 @@ def check_environment(rdf: dict[str, Any], root: Path) -> CheckResult:
     if warnings:
         return CheckResult("environment", "warning", f"{what}; but {'; '.join(warnings)}")
     return CheckResult("environment", "passed", f"{what}, each with a lower bound, nothing unneeded")
+
+
+def run(ctx: PackageContext) -> CheckResult:
+    return check_environment(ctx.rdf, ctx.package.root)
+
+
+CHECK = Check("environment", "any model", "rdf", run)

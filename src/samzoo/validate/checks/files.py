@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from ...plumbing.hashing import file_digest
 from ..result import CheckResult
+from ..check_spec import Check, PackageContext
 
 
 def _file_refs(node: Any, loc: str = "") -> Iterator[tuple[str, str, str | None]]:
@@ -78,3 +79,10 @@ def check_files(rdf_data: dict[str, Any], root: Path) -> CheckResult:
     if remote:
         return CheckResult("files", "warning", f"{checked} local files present and intact{note}")
     return CheckResult("files", "passed", f"{checked} files present, sha256 as recorded")
+
+
+def run(ctx: PackageContext) -> CheckResult:
+    return check_files(ctx.rdf, ctx.package.root)
+
+
+CHECK = Check("files", "any model", "rdf", run)

@@ -14,6 +14,7 @@ import yaml
 
 from ...plumbing.errors import one_line
 from ...plumbing.untrusted import InputLimitError, parse_yaml, read_text_bounded
+from ..check_spec import Check, PackageContext
 from ..result import CheckResult
 
 
@@ -35,13 +36,24 @@ def read_rdf(rdf: Path) -> tuple[dict[str, Any] | None, CheckResult | None]:
 
 
 
-def check_format(rdf: Path) -> tuple[Any, CheckResult]:
-    """Validate with bioimageio.spec (no network). Returns (the description or None, the check)."""
-    from bioimageio.spec import InvalidDescr, ValidationContext, load_description
+def describe(rdf: Path, raw: dict[str, Any]) -> Any:
+    """bioimageio.spec's description of the rdf at ``rdf``, made from its fields ``raw`` as read (no network)."""
+    from copy import deepcopy
+
+    from bioimageio.spec import ValidationContext, build_description
+
+    with ValidationContext(root=rdf.parent, file_name=rdf.name, perform_io_checks=False, raise_errors=False):
+        return build_description(deepcopy(raw))
+
+
+def check_format(rdf: Path, raw: dict[str, Any]) -> tuple[Any, CheckResult]:
+    """Validate ``raw``, the fields of the rdf at ``rdf``, with bioimageio.spec (no network).
+
+    Returns (the description or None, the check)."""
+    from bioimageio.spec import InvalidDescr
 
     try:
-        with ValidationContext(perform_io_checks=False, raise_errors=False):
-            descr = load_description(rdf, perform_io_checks=False)
+        descr = describe(rdf, raw)
     except Exception as e:  # bioimageio raises on some malformed input instead of returning InvalidDescr
         return None, CheckResult("format", "failed", f"bioimageio.spec could not read the rdf: {one_line(e, 200)}")
     summary = descr.validation_summary
@@ -58,10 +70,20 @@ def check_format(rdf: Path) -> tuple[Any, CheckResult]:
         f"{'.'.join(map(str, w.loc)) or 'rdf'}: {one_line(w.msg, 200)}" for d in summary.details for w in d.warnings
     )
     fv = getattr(descr, "format_version", "?")
-    raw, _ = read_rdf(rdf)
-    declared = str((raw or {}).get("format_version") or fv)
+    declared = str(raw.get("format_version") or fv)
     fmt = f"format {declared}, read as {fv}" if declared != str(fv) else f"format {fv}"
     return descr, CheckResult(
         "format", "passed", f"valid model description ({fmt}; {len(warnings)} warnings from bioimageio.spec)",
         details=warnings,
     )
+
+
+def run(ctx: PackageContext) -> CheckResult:
+    """The rdf's error (see ``source``, which reads it), or bioimageio.spec's verdict on it."""
+    if ctx.rdf is None:
+        return ctx.rdf_error or CheckResult("format", "failed", "the rdf could not be read")
+    ctx.descr, result = check_format(ctx.package.rdf, ctx.rdf)
+    return result
+
+
+CHECK = Check("format", "any model", "package", run)

@@ -28,6 +28,7 @@ from ...catalog.versions import version_key
 from ...plumbing.errors import UnknownModelError
 from ...plumbing.hashing import file_hash, parse_hash
 from ..result import CheckResult
+from ..check_spec import Check, PackageContext
 
 
 def weights_file(rdf: dict[str, Any], root: Path) -> Path | None:
@@ -122,3 +123,10 @@ def check_identity(rdf: dict[str, Any], root: Path, catalog_dir: Path | None = N
             f"hashes to {got}, the catalog records {expected}; build the package from the published weights or bump the version",
         )
     return CheckResult("identity", "passed", f"{model_id}/{version}: {weights.name} is the published {spec.model_type}@{ref_version.version} ({alg} matches)")
+
+
+def run(ctx: PackageContext) -> CheckResult:
+    return check_identity(ctx.rdf, ctx.package.root, ctx.options.catalog)
+
+
+CHECK = Check("identity", "any model", "rdf", run)

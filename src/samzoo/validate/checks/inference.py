@@ -19,6 +19,7 @@ import numpy as np
 from ...plumbing.errors import one_line
 from ..model_session import ModelSession, sample_arrays, spatial_size, tolerance
 from ..result import CheckResult
+from ..check_spec import Check, PackageContext
 
 
 def _declared_types(tensor_descr: Any) -> set[str]:
@@ -169,3 +170,10 @@ def check_reproduction(session: ModelSession, seen: list | None = None) -> Check
         return CheckResult("inference", "failed", "; ".join(problems) + " — the package's test outputs do not match its model")
     extra = f" ({'; '.join(notes)})" if notes else ""
     return CheckResult("inference", "passed", f"{n} test outputs reproduced within tolerance on {session.device} ({session.weight_format}){extra}")
+
+
+def run(ctx: PackageContext) -> CheckResult:
+    return check_reproduction(ctx.session, ctx.seen)
+
+
+CHECK = Check("inference", "any model", "loaded model", run)

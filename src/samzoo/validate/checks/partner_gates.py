@@ -8,6 +8,7 @@ and a single output), BiaPy (a single input). It is informational: it never fail
 from __future__ import annotations
 
 from ..result import CheckResult
+from ..check_spec import Check, PackageContext
 
 
 _DEEPIMAGEJ_FORMATS = ("torchscript", "tensorflow_saved_model_bundle")
@@ -32,3 +33,10 @@ def check_partner_gates(rdf: dict) -> CheckResult:
     }
     parts = [f"{tool} {'yes' if not why else 'no (' + ', '.join(why) + ')'}" for tool, why in gates.items()]
     return CheckResult("partner_gates", "passed", "informational: " + "; ".join(parts))
+
+
+def run(ctx: PackageContext) -> CheckResult:
+    return check_partner_gates(ctx.rdf)
+
+
+CHECK = Check("partner_gates", "any model", "rdf", run)

@@ -10,7 +10,8 @@ from ...plumbing.errors import one_line
 from ..model_session import ModelSession
 from ..result import CheckResult
 from ..sam_outputs import SamState, output_problems
-from .encoder import compare_embeddings
+from ..check_spec import Check, PackageContext
+from ..sam_outputs import sam_state
 
 
 def _stale(live: np.ndarray | None, state: SamState) -> bool:
@@ -40,14 +41,13 @@ def image_only_pass(session: ModelSession, state: SamState, reload: Callable[[],
 
 
 
-def check_image_only(session: ModelSession, state: SamState, reload: Callable[[], ModelSession],
-                     tolerance: tuple[float, float, float]) -> tuple[CheckResult, CheckResult]:
-    """``sam_image_only`` and ``encoder`` from the one encoder pass on the package's own test image."""
+def check_image_only(session: ModelSession, state: SamState, reload: Callable[[], ModelSession]) -> tuple[CheckResult, dict | None]:
+    """``sam_image_only`` and the outputs of its encoder pass on the package's own test image (None if it raised)."""
     try:
         out, stale = image_only_pass(session, state, reload)
     except Exception as e:
         msg = f"the test image without prompts or embeddings raised {type(e).__name__}: {one_line(e, 200)}"
-        return CheckResult("sam_image_only", "failed", msg), CheckResult("encoder", "skipped", "see sam_image_only")
+        return CheckResult("sam_image_only", "failed", msg), None
     failed, warned = output_problems(out, state.image.shape[-2:], None)
     if stale:
         warned.insert(0, stale)
@@ -57,4 +57,15 @@ def check_image_only(session: ModelSession, state: SamState, reload: Callable[[]
         n = out["masks"].shape[1] if out["masks"].ndim == 5 else "?"
         msg = f"test image only (no prompts, no embeddings): {n} masks, well formed" + (f"; {'; '.join(warned)}" if warned else "")
         only = CheckResult("sam_image_only", "warning" if warned else "passed", msg)
-    return only, compare_embeddings(out.get("embeddings"), state.test_embeddings, tolerance)
+    return only, out
+
+
+def run(ctx: PackageContext) -> CheckResult:
+    state = sam_state(ctx)
+    if isinstance(state, str):
+        return CheckResult("sam_image_only", "skipped", state)
+    result, ctx.image_only = check_image_only(ctx.session, state, lambda: ModelSession(ctx.descr, ctx.options.device))
+    return result
+
+
+CHECK = Check("sam_image_only", "SAM interactive", "loaded model", run, quick_skips=True)

@@ -8,6 +8,8 @@ from ...plumbing.errors import one_line
 from ..model_session import ModelSession
 from ..result import CheckResult
 from ..sam_outputs import SamState, output_problems
+from ..check_spec import Check, PackageContext
+from ..sam_outputs import sam_state
 
 
 PROMPT_SUBSETS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -49,3 +51,13 @@ def check_prompts(session: ModelSession, state: SamState) -> CheckResult:
     if warned:
         return CheckResult("sam_prompts", "warning", f"{msg}; but {'; '.join(warned[:2])}")
     return CheckResult("sam_prompts", "passed", msg)
+
+
+def run(ctx: PackageContext) -> CheckResult:
+    state = sam_state(ctx)
+    if isinstance(state, str):
+        return CheckResult("sam_prompts", "skipped", state)
+    return check_prompts(ctx.session, state)
+
+
+CHECK = Check("sam_prompts", "SAM interactive", "loaded model", run)

@@ -8,6 +8,7 @@ from itertools import product
 from ...plumbing.errors import one_line
 from ..model_session import ModelSession, sample_arrays, spatial_size
 from ..result import CheckResult
+from ..check_spec import Check, PackageContext
 
 
 def check_size_probes(session: ModelSession, seen: list | None = None) -> CheckResult:
@@ -61,3 +62,10 @@ def check_size_probes(session: ModelSession, seen: list | None = None) -> CheckR
                 if bad:
                     return CheckResult("size_probes", "failed", f"(batch {batch}, n={n}) output {t.id!r} axis {axis!r} has size {size}, the description promises {exp}")
     return CheckResult("size_probes", "passed", f"{runs} resized inputs (n = {', '.join(map(str, ns))}) gave the promised output shapes")
+
+
+def run(ctx: PackageContext) -> CheckResult:
+    return check_size_probes(ctx.session, ctx.seen)
+
+
+CHECK = Check("size_probes", "any model", "loaded model", run)

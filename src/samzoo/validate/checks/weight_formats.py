@@ -16,6 +16,7 @@ from ..result import CheckResult
 from ...plumbing.errors import one_line
 from ...plumbing.runtimes import runtime_missing
 from ..model_session import ModelLoadError, ModelSession, declared_formats
+from ..check_spec import Check, PackageContext
 
 
 def check_weight_formats(descr: Any, device: str, tested: str, only: bool) -> CheckResult:
@@ -58,3 +59,11 @@ def _one_format(descr: Any, device: str, fmt: str) -> tuple[str, str]:
     finally:
         session.close()
     return result.status, result.message
+
+
+def run(ctx: PackageContext) -> CheckResult:
+    only = ctx.options.weight_format is not None
+    return check_weight_formats(ctx.descr, ctx.options.device, ctx.session.weight_format, only)
+
+
+CHECK = Check("weight_formats", "any model", "loaded model", run)

@@ -17,6 +17,7 @@ from typing import Any
 from ...catalog import is_single_emoji, is_zoo_nickname
 from ...plumbing.untrusted import InputLimitError, read_bytes_bounded
 from ..result import CheckResult
+from ..check_spec import Check, PackageContext
 
 DOC_MAX_BYTES = 4 * 1024 * 1024
 
@@ -134,3 +135,10 @@ def check_zoo(rdf: dict[str, Any], root: Path) -> CheckResult:
     if warned:
         return CheckResult("zoo", "warning", "; ".join(warned))
     return CheckResult("zoo", "passed", "license, citations, documentation, covers, authors, id, emoji and version in order")
+
+
+def run(ctx: PackageContext) -> CheckResult:
+    return check_zoo(ctx.rdf, ctx.package.root)
+
+
+CHECK = Check("zoo", "any model", "rdf", run)

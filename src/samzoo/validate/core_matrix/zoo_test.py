@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from .releases import KNOWN_RELEASES, core_requirements
 from ..environment_file import EnvRequirements
@@ -130,13 +130,6 @@ def check_release(source: str, sha256: str | None, env_reqs: EnvRequirements, co
 
 
 def run_matrix(source: str, sha256: str | None, env_reqs: EnvRequirements, core_versions: Sequence[str],
-               format_version: str | None = None,
-               on_release: Callable[[CoreResult], None] | None = None) -> tuple[CoreResult, ...]:
+               format_version: str | None = None) -> tuple[CoreResult, ...]:
     """Every release in turn (environments are large; building them one at a time keeps the machine usable)."""
-    results = []
-    for core in core_versions:
-        result = check_release(source, sha256, env_reqs, core, format_version)
-        results.append(result)
-        if on_release:
-            on_release(result)
-    return tuple(results)
+    return tuple(check_release(source, sha256, env_reqs, core, format_version) for core in core_versions)
