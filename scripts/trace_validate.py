@@ -3,7 +3,7 @@
 Usage: ``python scripts/trace_validate.py PACKAGE.zip`` (a vit_t package: ``samzoo build vit_t_lm ...``).
 Prints the modules of (1) an in-process call (``isolate=False``), (2) an isolated call's own process and
 (3) its model worker process (traced through a ``sitecustomize`` put on the worker's ``PYTHONPATH``).
-Module bodies run on import are not counted: only functions called during the validation.
+Code run on import (module bodies, dataclass-generated methods) is not counted: only functions called.
 """
 
 from __future__ import annotations
@@ -13,11 +13,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+#: code run on import, not called by the validation: module bodies, and the methods dataclasses generate
+_NOT_CALLS = ("<module>", "__create_fn__")
 _SITE = '''
 import os, sys
+_NOT_CALLS = ("<module>", "__create_fn__")
 _out, _seen = os.environ["SAMZOO_TRACE_OUT"], set()
 def _prof(frame, event, arg):
-    if event == "call" and frame.f_code.co_name != "<module>":
+    if event == "call" and frame.f_code.co_name not in _NOT_CALLS:
         name = frame.f_globals.get("__name__") or ""
         if name.startswith("samzoo") and name not in _seen:
             _seen.add(name)
@@ -33,7 +36,7 @@ def _traced(fn) -> set[str]:
     seen: set[str] = set()
 
     def prof(frame, event, arg):
-        if event == "call" and frame.f_code.co_name != "<module>":
+        if event == "call" and frame.f_code.co_name not in _NOT_CALLS:
             name = frame.f_globals.get("__name__") or ""
             if name.startswith("samzoo"):
                 seen.add(name)

@@ -77,11 +77,3 @@ def test_cli_usage_errors_exit_2(args, words):
     proc = run_cli(*args)
     assert proc.returncode == 2 and words in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
-
-
-def test_device_auto_without_gpu_is_cpu():
-    import torch
-
-    from samzoo.validate.model_session import resolve_device
-
-    assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")

@@ -56,16 +56,6 @@ def seeded(device: str) -> Iterator[None]:
             np.random.set_state(state)
 
 
-def resolve_device(device: str) -> str:
-    """``cpu``, ``cuda``, ``cuda:N`` or ``auto`` (cuda when torch sees a GPU, else cpu) -> a torch device name.
-
-    Raises :class:`samzoo.plumbing.errors.ArgumentError` (``device``) for cuda without a GPU, or an unknown device.
-    """
-    from ..plumbing.devices import pick_device
-
-    return pick_device(device)
-
-
 def root_cause(exc: BaseException) -> BaseException:
     """The innermost exception of a chain (bioimageio.core wraps an architecture's own error)."""
     seen = set()

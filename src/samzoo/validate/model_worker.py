@@ -19,10 +19,12 @@ Run as ``python -m samzoo.validate.model_worker``; nothing else should start it.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import gc
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -76,7 +78,8 @@ class ModelWorker:
         self.start()
         with contextlib.suppress(OSError):
             self._stderr_mark = self._stderr.seek(0, os.SEEK_END)  # type: ignore[union-attr]
-        request = {"rdf": str(rdf), "options": options.to_dict(), "scratch": str(scratch)}
+        # the options as checked here (unpickling makes no new check); only this process writes the worker's stdin
+        request = {"rdf": str(rdf), "options": base64.b64encode(pickle.dumps(options)).decode("ascii"), "scratch": str(scratch)}
         try:
             self._proc.stdin.write(json.dumps(request).encode() + b"\n")  # type: ignore[union-attr]
             self._proc.stdin.flush()  # type: ignore[union-attr]
@@ -151,7 +154,6 @@ def _preload() -> None:
 def _handle(request: dict[str, Any], send: Callable[[dict], None]) -> None:
     from .check_spec import PackageContext
     from .checks.format import check_format, read_rdf
-    from .options import ValidationOptions
     from .run_checks import Checks, run_model_checks, temp_files_in
 
     checks = Checks(on_check=lambda name: send({"check": name}))
@@ -161,7 +163,8 @@ def _handle(request: dict[str, Any], send: Callable[[dict], None]) -> None:
     if rdf is None or descr is None:  # the validator's own format check reports why
         checks.results["inference"] = CheckResult("inference", "skipped", "the description is invalid (see format)")
     else:
-        ctx = PackageContext(ValidationOptions(**request["options"]), rdf=rdf, descr=descr)
+        options = pickle.loads(base64.b64decode(str(request["options"])))  # written by the validator that started this process
+        ctx = PackageContext(options, rdf=rdf, descr=descr)
         with temp_files_in(Path(str(request["scratch"]))):
             run_model_checks(ctx, checks)
     send({"results": [r.to_dict() for r in checks.results.values()]})

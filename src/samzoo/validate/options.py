@@ -7,11 +7,11 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ..plumbing.devices import pick_device
 from ..plumbing.errors import ArgumentError
 from ..plumbing.jobs import Placement
 from ..plumbing.runtimes import WEIGHT_FORMATS
 from .core_matrix.releases import check_core_versions
-from .model_session import resolve_device
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,7 +54,7 @@ class ValidationOptions:
         _set(self, "scheduler", placement.scheduler)
         _set(self, "resources", dict(placement.resources) or None)
         if placement.scheduler is None:  # a cluster's workers resolve it, each for itself
-            _set(self, "device", resolve_device(self.device))
+            _set(self, "device", pick_device(self.device))
 
     @property
     def placement(self) -> Placement:
@@ -73,10 +73,6 @@ class ValidationOptions:
         if unknown:
             raise ArgumentError(unknown[0], f"not an option of a validation; choose from {', '.join(sorted(known))}")
         return options if options is not None else cls(**keywords)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The options as JSON values (for the model worker)."""
-        return {"device": self.device, "quick": self.quick, "weight_format": self.weight_format}
 
 
 def _set(options: ValidationOptions, name: str, value: object) -> None:

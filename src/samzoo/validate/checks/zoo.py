@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ...catalog import is_single_emoji, is_zoo_nickname
 from ...plumbing.untrusted import InputLimitError, read_bytes_bounded
 from ..result import CheckResult
 from ..check_spec import Check, PackageContext
@@ -91,6 +90,8 @@ def _documentation_notes(path: Path) -> list[str]:
 
 def check_zoo(rdf: dict[str, Any], root: Path) -> CheckResult:
     """The zoo's acceptance criteria on the raw rdf and the package's files."""
+    from ...catalog import is_single_emoji, is_zoo_nickname  # imported when the check runs (not in the model worker)
+
     failed: list[str] = []
     warned: list[str] = []
     if not rdf.get("license"):
