@@ -13,16 +13,27 @@ import sys
 import tempfile
 from pathlib import Path
 
-#: code run on import, not called by the validation: module bodies, and the methods dataclasses generate
-_NOT_CALLS = ("<module>", "__create_fn__")
-_SITE = '''
+#: what decides whether a call counts: not code that runs while a module is imported (module and class bodies,
+#: dataclass-generated methods), only functions the validation calls; the same in this process and in the worker
+_COUNTED = '''
+def _counted(frame):
+    if frame.f_code.co_name in ("<module>", "__create_fn__"):
+        return False
+    f = frame.f_back
+    while f is not None:
+        if "importlib._bootstrap" in f.f_code.co_filename:
+            return False
+        f = f.f_back
+    return True
+'''
+exec(_COUNTED)
+_SITE = _COUNTED + '''
 import os, sys
-_NOT_CALLS = ("<module>", "__create_fn__")
 _out, _seen = os.environ["SAMZOO_TRACE_OUT"], set()
 def _prof(frame, event, arg):
-    if event == "call" and frame.f_code.co_name not in _NOT_CALLS:
+    if event == "call":
         name = frame.f_globals.get("__name__") or ""
-        if name.startswith("samzoo") and name not in _seen:
+        if name.startswith("samzoo") and name not in _seen and _counted(frame):
             _seen.add(name)
             with open(_out, "a") as f:
                 f.write(name + "\\n")
@@ -36,9 +47,9 @@ def _traced(fn) -> set[str]:
     seen: set[str] = set()
 
     def prof(frame, event, arg):
-        if event == "call" and frame.f_code.co_name not in _NOT_CALLS:
+        if event == "call":
             name = frame.f_globals.get("__name__") or ""
-            if name.startswith("samzoo"):
+            if name.startswith("samzoo") and name not in seen and _counted(frame):  # noqa: F821 - defined by exec above
                 seen.add(name)
 
     import threading
