@@ -77,3 +77,32 @@ def test_every_declared_dependency_is_imported():
     imported = {d.lower().replace("_", "-") for m in _imported_top_level_names() for d in by_module.get(m, [])}
     stale = sorted(set(declared) - imported - UNDECLARED_BY_OTHERS - PROGRAMS)
     assert not stale, f"declared but never imported by samzoo: {stale}"
+
+
+MAX_POSITIONAL = 6
+
+
+def _many_positional(path: Path) -> list[str]:
+    """Functions taking more than :data:`MAX_POSITIONAL` positional parameters (``self``/``cls`` not counted)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            params = [a.arg for a in (*node.args.posonlyargs, *node.args.args) if a.arg not in ("self", "cls")]
+            if len(params) > MAX_POSITIONAL:
+                found.append(f"{node.name} ({len(params)})")
+    return found
+
+
+#: ``sam_ais.__init__`` is an architecture shipped in packages: bioimageio.core calls it with the rdf's kwargs.
+KNOWN_MANY_POSITIONAL = {"architectures/sam_ais.py": ["__init__ (10)"]}
+
+
+def test_functions_take_few_positional_parameters():
+    found = {str(p.relative_to(SRC)): _many_positional(p) for p in _modules()}
+    found = {k: v for k, v in found.items() if v}
+    new = {k: [f for f in v if f not in KNOWN_MANY_POSITIONAL.get(k, [])] for k, v in found.items()}
+    new = {k: v for k, v in new.items() if v}
+    assert not new, f"functions with more than {MAX_POSITIONAL} positional parameters (make the rest keyword-only or an object): {new}"
+    gone = {k: [f for f in v if f not in found.get(k, [])] for k, v in KNOWN_MANY_POSITIONAL.items()}
+    assert not {k: v for k, v in gone.items() if v}, f"fixed: remove them from KNOWN_MANY_POSITIONAL: {gone}"

@@ -44,6 +44,7 @@ _LAZY = {
     "load_decoder": ("samzoo.resolver", "load_decoder"),
     "build_package": ("samzoo.builder", "build_package"),
     "validate_package": ("samzoo.validate", "validate_package"),
+    "ValidationOptions": ("samzoo.validate", "ValidationOptions"),
     "build_all": ("samzoo.pipeline", "build_all"),
 }
 

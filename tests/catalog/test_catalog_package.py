@@ -18,7 +18,7 @@ from samzoo.catalog.writer import add_model
 from samzoo.plumbing.errors import ArgumentError, SpecError
 from samzoo.plumbing.hashing import file_hash
 from samzoo.catalog.recommend import recommend
-from samzoo.validate.identity import check_identity
+from samzoo.validate.checks.identity import check_identity
 
 
 @pytest.mark.parametrize("text, key", [("1", (1,)), ("1.2", (1, 2)), ("1.10", (1, 10)), ("0.0.3", (0, 0, 3))])

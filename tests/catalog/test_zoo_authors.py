@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from samzoo.validate.checks_zoo import check_zoo, placeholder_people
+from samzoo.validate.checks.zoo import check_zoo, placeholder_people
 
 
 def _rdf(tmp_path, authors):

@@ -22,8 +22,9 @@ from samzoo.plumbing.untrusted import (
     read_text_bounded,
 )
 from samzoo.validate import validate_package
-from samzoo.validate.checks_format import check_files, read_rdf
-from samzoo.validate.checks_zoo import check_zoo
+from samzoo.validate.checks.files import check_files
+from samzoo.validate.checks.format import read_rdf
+from samzoo.validate.checks.zoo import check_zoo
 
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=False)
@@ -204,7 +205,7 @@ def test_symlink_out_of_the_package_fails_files(tmp_path):
 
 
 def test_huge_documentation_is_a_warning_not_a_read(tmp_path, monkeypatch):
-    from samzoo.validate import checks_zoo
+    from samzoo.validate.checks import zoo as checks_zoo
 
     monkeypatch.setattr(checks_zoo, "DOC_MAX_BYTES", 1000)
     (tmp_path / "doc.md").write_text("# Validation\n" + "x" * 5000)

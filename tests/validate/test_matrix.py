@@ -12,10 +12,10 @@ import time
 import pytest
 
 from samzoo.validate import validate_package
-from samzoo.validate.core_releases import core_requirements
+from samzoo.validate.core_matrix.releases import core_requirements
 from samzoo.validate.environment_file import EnvRequirements
-from samzoo.validate.envs import EnvBuildError, cache_dir, ensure_env
-from samzoo.validate.matrix import check_release
+from samzoo.validate.core_matrix.envs import EnvBuildError, cache_dir, ensure_env
+from samzoo.validate.core_matrix.zoo_test import check_release
 
 RELEASES = ("0.10.4", "0.11.0")
 

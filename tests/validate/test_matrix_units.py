@@ -11,11 +11,11 @@ import yaml
 
 from helpers.cli import run_cli
 from samzoo.plumbing.errors import ArgumentError
-from samzoo.validate.checks_env import check_environment, imported_modules
-from samzoo.validate.core_releases import check_core_versions, core_requirements
+from samzoo.validate.checks.environment import check_environment, imported_modules
+from samzoo.validate.core_matrix.releases import check_core_versions, core_requirements
 from samzoo.validate.environment_file import parse_environment
-from samzoo.validate.envs import _last_words, env_key
-from samzoo.validate.matrix import explain, zoo_passed
+from samzoo.validate.core_matrix.envs import _last_words, env_key
+from samzoo.validate.core_matrix.zoo_test import explain, zoo_passed
 from samzoo.validate.report import to_html, to_json, to_markdown
 from samzoo.validate.result import CheckResult, CoreResult, PackageReport
 

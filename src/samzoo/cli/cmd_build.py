@@ -102,9 +102,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     if isinstance(params, str):
         return _usage(params)
     if args.validate:
-        from ..validate.session import resolve_device
+        from ..plumbing.devices import pick_device
 
-        resolve_device(args.device or "cpu")  # a usage error (no GPU) before the build, not after it
+        pick_device(args.device or "cpu")  # a usage error (no GPU) before the build, not after it
     with StageProgress(wanted(args)) as progress:
         def say(msg: str) -> None:
             if progress.enabled:

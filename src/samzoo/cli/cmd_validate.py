@@ -85,25 +85,27 @@ def _runner_note(args: argparse.Namespace, total: int) -> str | None:
             f"(--jobs {args.jobs} from {per * args.jobs})")
 
 
+def _options(args: argparse.Namespace):
+    """The flags as the library's :class:`~samzoo.validate.ValidationOptions` (which checks them)."""
+    from ..validate import ValidationOptions
+
+    return ValidationOptions(
+        device=args.device, quick=args.quick, core_versions=tuple(args.core_versions), catalog=args.catalog,
+        weight_format=args.weight_format, **job_kwargs(args),
+    )
+
+
 def _validate_command(args: argparse.Namespace, worker, sources: list[str] | None) -> int:
     from ..validate import expand_sources
     from ..validate.bioimageio_summary import check_summary_target
-    from ..validate.core_releases import check_core_versions
     from ..validate.report import check_report_path
-    from ..validate.runner import check_catalog_dir, check_weight_format
-    from ..validate.session import resolve_device
 
-    if args.jobs < 1:
-        raise SamzooError(f"--jobs {args.jobs}: use a number >= 1")
     reports_to = [check_report_path(p) for p in args.report]
-    check_core_versions(args.core_versions)
-    check_catalog_dir(args.catalog)
-    check_weight_format(args.weight_format)
-    device = args.device if args.scheduler else resolve_device(args.device)  # a cluster's workers resolve it
+    options = _options(args)
     sources = sources if sources is not None else expand_sources(args.sources)  # None: raises the one-line error
     if args.summary:
         check_summary_target(args.summary, len(sources))
-    reports = _validate_with_progress(sources, device, args, worker)
+    reports = _validate_with_progress(sources, options, args, worker)
     code = _write_outputs(reports, reports_to, args)
     if args.json:
         from ..validate.report import to_json
@@ -114,7 +116,7 @@ def _validate_command(args: argparse.Namespace, worker, sources: list[str] | Non
     return code if code else (0 if all(r.passed for r in reports) else 1)
 
 
-def _validate_with_progress(sources: list, device: str, args: argparse.Namespace, worker) -> list:
+def _validate_with_progress(sources: list, options, args: argparse.Namespace, worker) -> list:
     """Validate, showing the check each package is at (on a terminal, unless --quiet)."""
     from ..validate import validate_many
 
@@ -132,9 +134,8 @@ def _validate_with_progress(sources: list, device: str, args: argparse.Namespace
         elif args.jobs > 1 and total > 1:
             progress.stage(f"{total} packages", f"validating, {args.jobs} at a time")
         return validate_many(
-            sources, device=device, quick=args.quick, on_done=lambda r, done, n: progress.line(_done_line(r, done, n)),
-            on_check=on_check, core_versions=args.core_versions, catalog=args.catalog, weight_format=args.weight_format,
-            model_worker=worker, **job_kwargs(args),
+            sources, options, on_done=lambda r, done, n: progress.line(_done_line(r, done, n)), on_check=on_check,
+            model_worker=worker,
         )
 
 

@@ -21,6 +21,9 @@ from typing import Any
 
 import yaml
 
+from ..plumbing.errors import one_line
+from ..plumbing.untrusted import InputLimitError, parse_yaml, read_text_bounded
+
 #: conda package name -> PyPI distribution, where they differ
 CONDA_TO_PYPI: dict[str, str] = {
     "pytorch": "torch", "pytorch-cpu": "torch", "pytorch-gpu": "torch", "opencv": "opencv-python-headless",
@@ -123,8 +126,10 @@ def parse_environment(data: Any) -> EnvRequirements:
 def read_environment(path: Path) -> EnvRequirements:
     """Read ``path`` (an untrusted file from a package); :class:`EnvironmentFileError` when it is not one."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        data = parse_yaml(read_text_bounded(path, what="environment file"), path.name, "environment file")
+    except InputLimitError as e:
+        raise EnvironmentFileError(one_line(e, 200)) from None
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as e:
         raise EnvironmentFileError(f"cannot read {path.name}: {' '.join(str(e).split())[:160]}") from None
     return parse_environment(data)
 

@@ -19,20 +19,27 @@ Run as ``python -m samzoo.validate.model_worker``; nothing else should start it.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import gc
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from .result import MODEL_CHECKS, CheckResult
+from .result import CheckResult
 from ..plumbing.errors import one_line
+from .checks import MODEL_CHECK_NAMES
+
+if TYPE_CHECKING:
+    from .options import ValidationOptions
+
 #: imported before the first request arrives, when installed (what SAM packages need)
 _PRELOAD = ("torch", "bioimageio.core", "segment_anything")
 _STDERR_TAIL = 2000
@@ -63,7 +70,7 @@ class ModelWorker:
             stderr=self._stderr, start_new_session=True,  # Ctrl-C reaches the validator, which stops the worker
         )
 
-    def submit(self, rdf: Path, device: str, quick: bool, weight_format: str | None, scratch: Path) -> None:
+    def submit(self, rdf: Path, options: ValidationOptions, scratch: Path) -> None:
         """Ask for the model checks of the (unpacked) package whose rdf is ``rdf``.
 
         ``scratch``: a folder the caller removes afterwards (the worker's temporary files go there,
@@ -71,7 +78,8 @@ class ModelWorker:
         self.start()
         with contextlib.suppress(OSError):
             self._stderr_mark = self._stderr.seek(0, os.SEEK_END)  # type: ignore[union-attr]
-        request = {"rdf": str(rdf), "device": device, "quick": quick, "weight_format": weight_format, "scratch": str(scratch)}
+        # the options as checked here (unpickling makes no new check); only this process writes the worker's stdin
+        request = {"rdf": str(rdf), "options": base64.b64encode(pickle.dumps(options)).decode("ascii"), "scratch": str(scratch)}
         try:
             self._proc.stdin.write(json.dumps(request).encode() + b"\n")  # type: ignore[union-attr]
             self._proc.stdin.flush()  # type: ignore[union-attr]
@@ -91,7 +99,7 @@ class ModelWorker:
                     on_check(str(event["check"]))
             if "results" in event:
                 return {r["name"]: CheckResult(r["name"], r["status"], r["message"], r["seconds"], tuple(r["details"]))
-                        for r in event["results"] if r.get("name") in MODEL_CHECKS}
+                        for r in event["results"] if r.get("name") in MODEL_CHECK_NAMES}
         return self._died()
 
     def _died(self) -> dict[str, CheckResult]:
@@ -144,18 +152,21 @@ def _preload() -> None:
 
 
 def _handle(request: dict[str, Any], send: Callable[[dict], None]) -> None:
-    from .checks_format import check_format, read_rdf
-    from .model_checks import Checks, run_model_checks, temp_files_in
+    from .check_spec import PackageContext
+    from .checks.format import check_format, read_rdf
+    from .run_checks import Checks, run_model_checks, temp_files_in
 
     checks = Checks(on_check=lambda name: send({"check": name}))
     rdf_path = Path(str(request["rdf"]))
-    rdf, _ = read_rdf(rdf_path)
-    descr, _ = check_format(rdf_path)
+    rdf, _ = read_rdf(rdf_path)  # the one parse of the rdf in this process
+    descr = check_format(rdf_path, rdf)[0] if rdf is not None else None
     if rdf is None or descr is None:  # the validator's own format check reports why
         checks.results["inference"] = CheckResult("inference", "skipped", "the description is invalid (see format)")
     else:
+        options = pickle.loads(base64.b64decode(str(request["options"])))  # written by the validator that started this process
+        ctx = PackageContext(options, rdf=rdf, descr=descr)
         with temp_files_in(Path(str(request["scratch"]))):
-            run_model_checks(descr, rdf, str(request["device"]), bool(request["quick"]), checks, request.get("weight_format"))
+            run_model_checks(ctx, checks)
     send({"results": [r.to_dict() for r in checks.results.values()]})
 
 
@@ -169,7 +180,7 @@ def _serve(line: str, send: Callable[[dict], None]) -> None:
 
 def _model_checks_failed(message: str, skipped: str) -> list[CheckResult]:
     """``inference`` failed with ``message``, every later model check skipped (saying ``skipped``)."""
-    first, *rest = MODEL_CHECKS
+    first, *rest = MODEL_CHECK_NAMES
     return [CheckResult(first, "failed", message), *(CheckResult(n, "skipped", skipped) for n in rest)]
 
 
@@ -190,7 +201,7 @@ def main() -> int:
     keep_freed_memory()  # a process samzoo owns: SAM's encoder reuses its freed attention blocks
     try:
         with warnings.catch_warnings():
-            from .model_checks import quiet_libraries
+            from .run_checks import quiet_libraries
 
             quiet_libraries()
             _preload()

@@ -7,15 +7,6 @@ from typing import Any, Literal
 
 Status = Literal["passed", "failed", "skipped", "warning"]
 
-#: every check, in the order it runs and is reported
-CHECK_NAMES: tuple[str, ...] = (
-    "source", "format", "files", "zoo", "identity", "environment", "partner_gates",
-    "inference", "weight_formats", "size_probes", "ais", "sam_prompts", "sam_image_only", "encoder",
-)
-#: the checks that run the package's model (in the validator's model worker, :mod:`.model_worker`)
-MODEL_CHECKS: tuple[str, ...] = CHECK_NAMES[CHECK_NAMES.index("inference"):]
-
-
 @dataclass(frozen=True)
 class CheckResult:
     """One check: ``status`` is passed, failed, skipped or warning; ``message`` is one line.

@@ -5,7 +5,7 @@ applicable" for any other zoo package before loading its model.
 
 * interactive: micro-sam's layout, an ``image`` input and a ``masks`` output (what samzoo and
   micro-sam 1.8.14's ``export_sam_model`` write);
-* automatic: one integer label output (:func:`.checks_ais.ais_output`) of a SAM package: samzoo's
+* automatic: one integer label output (:func:`label_output`) of a SAM package: samzoo's
   ``config.samzoo.mode: automatic``, or the tags ``automatic-instance-segmentation`` / ``segment-anything``.
 """
 
@@ -13,10 +13,19 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from .checks_ais import ais_output
-
 SamKind = Literal["interactive", "automatic"]
-NOT_SAM = "not a SAM package (no 'image' input with a 'masks' output)"
+NOT_SAM = "not a SAM package (needs an 'image' input and a 'masks' output)"
+_INTEGER_TYPES = {"uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64"}
+
+
+def label_output(rdf: dict[str, Any]) -> str | None:
+    """The id of the label output when the package's only output is an integer label image, else None."""
+    outputs = rdf.get("outputs")
+    if not isinstance(outputs, list) or len(outputs) != 1 or not isinstance(outputs[0], dict):
+        return None
+    data = outputs[0].get("data")
+    dtype = data.get("type") if isinstance(data, dict) else None
+    return str(outputs[0].get("id")) if dtype in _INTEGER_TYPES else None
 
 
 def _ids(rdf: dict[str, Any], key: str) -> set[str]:
@@ -35,7 +44,7 @@ def sam_kind(rdf: dict[str, Any]) -> SamKind | None:
         return None
     if is_interactive(_ids(rdf, "inputs"), _ids(rdf, "outputs")):
         return "interactive"
-    if ais_output(rdf) is None:
+    if label_output(rdf) is None:
         return None
     config = rdf.get("config") if isinstance(rdf.get("config"), dict) else {}
     samzoo = config.get("samzoo") if isinstance(config.get("samzoo"), dict) else {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from packaging.version import InvalidVersion, Version
 
-from ..plumbing.errors import ArgumentError
+from ...plumbing.errors import ArgumentError
 
 #: core release -> the bioimageio.spec it requires (its ``Requires-Dist``) -> the format version it writes
 KNOWN_RELEASES: dict[str, str] = {

@@ -1,53 +1,26 @@
-"""``inference`` and ``size_probes``: bioimageio.core's model test, on the one loaded model.
+"""``inference``: bioimageio.core's model test, on the one loaded model.
 
 This is what ``bioimageio test`` does (``bioimageio.core._resource_tests``),
-re-implemented on a shared :class:`~.session.ModelSession` so the model is
+re-implemented on a shared :class:`~..model_session.ModelSession` so the model is
 loaded once: the test inputs go through the pipeline (pre-processing, model,
 post-processing) and every output must match its test output within the
 package's ``config.bioimageio.reproducibility_tolerance`` (first matching
 entry; the spec's defaults otherwise), judged by bioimageio.core's own
-``evaluate_mismatched_elements``. The size probes run the test inputs resized
-to n = 0, 1, 2 of every parameterized axis (and batch 1, 2 when the batch is
-free) and check the output shapes the description promises.
+``evaluate_mismatched_elements``.
 """
 
 from __future__ import annotations
 
 from copy import deepcopy
-from itertools import product
 from typing import Any
 
 import numpy as np
 
-from .checks_ais import spatial_size
-from .implementations import explain
-from .result import CheckResult
-from ..plumbing.errors import one_line
-from .session import ModelSession
-
-
-def tolerance(descr: Any, weight_format: str, output_id: str) -> tuple[float, float, float]:
-    """(rtol, atol, mismatched elements per million) for one output, as bioimageio.core picks them."""
-    from bioimageio.spec.model import v0_5
-
-    applicable = v0_5.ReproducibilityTolerance()
-    if isinstance(descr, v0_5.ModelDescr):
-        extra = descr.config.bioimageio.model_extra or {}
-        for wf, kwargs in extra.get("test_kwargs", {}).items():
-            if wf == weight_format:
-                applicable = v0_5.ReproducibilityTolerance(
-                    relative_tolerance=kwargs.get("relative_tolerance", 1e-3),
-                    absolute_tolerance=kwargs.get("absolute_tolerance", 1e-3),
-                )
-                break
-        for entry in descr.config.bioimageio.reproducibility_tolerance:
-            if (not entry.weights_formats or weight_format in entry.weights_formats) and (
-                not entry.output_ids or output_id in entry.output_ids
-            ):
-                applicable = entry
-                break
-        return applicable.relative_tolerance, applicable.absolute_tolerance, applicable.mismatched_elements_per_million
-    return 1e-3, 1e-3, 0.0
+from ...plumbing.errors import one_line
+from ..model_session import ModelSession, sample_arrays, spatial_size, tolerance
+from ..result import CheckResult
+from ..check_spec import Check, PackageContext
+from ..implementations import explain
 
 
 def _declared_types(tensor_descr: Any) -> set[str]:
@@ -56,6 +29,7 @@ def _declared_types(tensor_descr: Any) -> set[str]:
         return {str(tensor_descr.data_type)} if getattr(tensor_descr, "data_type", None) else set()
     items = data if isinstance(data, (list, tuple)) else [data]
     return {str(d.type) for d in items if getattr(d, "type", None)}
+
 
 
 def dtype_problems(descr: Any, inputs: Any, outputs: Any) -> list[str]:
@@ -72,6 +46,7 @@ def dtype_problems(descr: Any, inputs: Any, outputs: Any) -> list[str]:
             if got not in declared:
                 problems.append(f"test {kind} {str(tid)!r} is {got}, the description declares {' or '.join(sorted(declared))}")
     return problems
+
 
 
 def nonfinite_problem(name: str, actual: np.ndarray, expected: np.ndarray) -> str | None:
@@ -95,6 +70,7 @@ def nonfinite_problem(name: str, actual: np.ndarray, expected: np.ndarray) -> st
     return None
 
 
+
 def _compare(session: ModelSession, seen: list | None = None) -> tuple[list[str], list[str], int]:
     """(problems, notes, number of outputs) of one run of the test inputs against the test outputs.
 
@@ -113,7 +89,7 @@ def _compare(session: ModelSession, seen: list | None = None) -> tuple[list[str]
     results = deepcopy(raw)
     pp.apply_postprocessing(results)
     if seen is not None:
-        seen.append(("test image", _arrays(results.members), spatial_size(test_input.members)))
+        seen.append(("test image", sample_arrays(results.members), spatial_size(test_input.members)))
     if len(results.members) != len(expected.members):
         return [f"expected {len(expected.members)} outputs, the model returned {len(results.members)}"], [], len(expected.members)
     problems, notes = [], []
@@ -139,6 +115,7 @@ def _compare(session: ModelSession, seen: list | None = None) -> tuple[list[str]
         elif ppm > 0:
             notes.append(f"{m}: {ppm:.1f} ppm within tolerance")
     return problems, notes, len(expected.members)
+
 
 
 def check_reproduction(session: ModelSession, seen: list | None = None) -> CheckResult:
@@ -172,58 +149,8 @@ def check_reproduction(session: ModelSession, seen: list | None = None) -> Check
     return CheckResult("inference", "passed", f"{n} test outputs reproduced within tolerance on {session.device} ({session.weight_format}){extra}")
 
 
-def _arrays(members) -> dict:
-    return {str(k): v.data.to_numpy() for k, v in members.items()}
+def run(ctx: PackageContext) -> CheckResult:
+    return check_reproduction(ctx.session, ctx.seen)
 
 
-def check_size_probes(session: ModelSession, seen: list | None = None) -> CheckResult:
-    """Run resized test inputs (n = 0, 1, 2; batch 1, 2 if free) and check the promised output shapes.
-
-    ``seen`` (optional) receives ``(f"n={n}", outputs, (y, x) of the input)`` for every probe.
-    """
-    from bioimageio.core.digest_spec import get_test_input_sample
-    from bioimageio.core.sample import Sample
-    from bioimageio.spec.model import v0_5
-
-    descr = session.descr
-    if not isinstance(descr, v0_5.ModelDescr):
-        return CheckResult("size_probes", "skipped", "model format 0.4 has no parameterized sizes to probe")
-    param = [(t.id, a.id) for t in descr.inputs for a in t.axes if isinstance(a.size, v0_5.ParameterizedSize)]
-    ns = (0, 1, 2) if param else (0,)
-    given = {a.size for t in descr.inputs for a in t.axes if isinstance(a, v0_5.BatchAxis)}
-    batches = ({g for g in given if g is not None} or {1, 2}) if given else {1}
-    try:
-        test_input = get_test_input_sample(descr)
-    except Exception as e:
-        return CheckResult("size_probes", "failed", f"cannot read the test inputs: {one_line(e, 200)}")
-    tested, runs = set(), 0
-    for batch, n in product(sorted(batches), ns):
-        in_sizes, out_sizes = descr.get_axis_sizes(dict.fromkeys(param, n), batch_size=batch)
-        key = tuple(sorted((str(k), v) for k, v in in_sizes.items()))
-        if key in tested:
-            continue
-        tested.add(key)
-        try:
-            inputs = Sample(
-                members={t.id: test_input.members[t.id].resize_to({a: s for (tid, a), s in in_sizes.items() if tid == t.id})
-                         for t in descr.inputs},
-                stat=test_input.stat, id=test_input.id,
-            )
-            result = session.pipeline.predict_sample_without_blocking(inputs, skip_input_padding=True, skip_output_cropping=True)
-        except Exception as e:
-            return CheckResult("size_probes", "failed", f"(batch {batch}, n={n}) the model raised: {type(e).__name__}: {one_line(e, 200)}")
-        runs += 1
-        if seen is not None:
-            seen.append((f"n={n}" if len(batches) == 1 else f"batch {batch} n={n}", _arrays(result.members), spatial_size(inputs.members)))
-        for t in descr.outputs:
-            res = result.members.get(t.id)
-            if res is None:
-                return CheckResult("size_probes", "failed", f"(batch {batch}, n={n}) output {t.id!r} missing")
-            for axis, size in res.sizes.items():
-                exp = out_sizes.get((t.id, axis))
-                if exp is None:
-                    continue
-                bad = size != exp if isinstance(exp, int) else (size < exp.min or (exp.max is not None and size > exp.max))
-                if bad:
-                    return CheckResult("size_probes", "failed", f"(batch {batch}, n={n}) output {t.id!r} axis {axis!r} has size {size}, the description promises {exp}")
-    return CheckResult("size_probes", "passed", f"{runs} resized inputs (n = {', '.join(map(str, ns))}) gave the promised output shapes")
+CHECK = Check("inference", "any model", "loaded model", run)

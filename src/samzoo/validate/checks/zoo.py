@@ -14,9 +14,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..catalog import is_single_emoji, is_zoo_nickname
-from ..plumbing.untrusted import InputLimitError, read_bytes_bounded
-from .result import CheckResult
+from ...plumbing.untrusted import InputLimitError, read_bytes_bounded
+from ..result import CheckResult
+from ..check_spec import Check, PackageContext
 
 DOC_MAX_BYTES = 4 * 1024 * 1024
 
@@ -90,6 +90,8 @@ def _documentation_notes(path: Path) -> list[str]:
 
 def check_zoo(rdf: dict[str, Any], root: Path) -> CheckResult:
     """The zoo's acceptance criteria on the raw rdf and the package's files."""
+    from ...catalog import is_single_emoji, is_zoo_nickname  # imported when the check runs (not in the model worker)
+
     failed: list[str] = []
     warned: list[str] = []
     if not rdf.get("license"):
@@ -134,3 +136,10 @@ def check_zoo(rdf: dict[str, Any], root: Path) -> CheckResult:
     if warned:
         return CheckResult("zoo", "warning", "; ".join(warned))
     return CheckResult("zoo", "passed", "license, citations, documentation, covers, authors, id, emoji and version in order")
+
+
+def run(ctx: PackageContext) -> CheckResult:
+    return check_zoo(ctx.rdf, ctx.package.root)
+
+
+CHECK = Check("zoo", "any model", "rdf", run)

@@ -3,7 +3,7 @@
 For each release, an isolated environment is built (or taken from the cache,
 :mod:`.envs`) from the package's own ``environment.yaml`` mapped to PyPI
 (:mod:`.environment_file`) plus that release and the spec/pydantic it works
-with (:mod:`.core_releases`). In it, ``zoo_test_script.py`` runs what the zoo
+with (:mod:`.releases`). In it, ``zoo_test_script.py`` runs what the zoo
 runs: ``test_description(source, sha256=..., determinism="full")``; the
 environment is the one the package describes, which is what the zoo's
 ``runtime_env="as-described"`` builds with conda. A release passes, as on the
@@ -22,14 +22,14 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from .core_releases import KNOWN_RELEASES, core_requirements
-from .environment_file import EnvRequirements
+from .releases import KNOWN_RELEASES, core_requirements
+from ..environment_file import EnvRequirements
 from .envs import EnvBuildError, ensure_env
-from .result import CoreResult
-from ..plumbing.errors import one_line
-from .session import explain_load_error
+from ..result import CoreResult
+from ...plumbing.errors import one_line
+from ..model_session import explain_load_error
 
 SCRIPT = Path(__file__).with_name("zoo_test_script.py")
 #: how long one release's test may run
@@ -130,13 +130,6 @@ def check_release(source: str, sha256: str | None, env_reqs: EnvRequirements, co
 
 
 def run_matrix(source: str, sha256: str | None, env_reqs: EnvRequirements, core_versions: Sequence[str],
-               format_version: str | None = None,
-               on_release: Callable[[CoreResult], None] | None = None) -> tuple[CoreResult, ...]:
+               format_version: str | None = None) -> tuple[CoreResult, ...]:
     """Every release in turn (environments are large; building them one at a time keeps the machine usable)."""
-    results = []
-    for core in core_versions:
-        result = check_release(source, sha256, env_reqs, core, format_version)
-        results.append(result)
-        if on_release:
-            on_release(result)
-    return tuple(results)
+    return tuple(check_release(source, sha256, env_reqs, core, format_version) for core in core_versions)

@@ -21,9 +21,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .environment_file import EnvironmentFileError, environment_path, read_environment, weights_entry
-from .result import CheckResult
-from ..plumbing.errors import one_line
+from ..environment_file import EnvironmentFileError, environment_path, read_environment, weights_entry
+from ..result import CheckResult
+from ...plumbing.errors import one_line
+from ..check_spec import Check, PackageContext
 
 #: module -> the PyPI distributions that provide it (where the names differ)
 MODULE_PROVIDERS: dict[str, tuple[str, ...]] = {
@@ -108,7 +109,7 @@ def _providers(module: str) -> set[str]:
 
 def _brought_by_conda(env) -> set[str]:
     """Names added for conda packages' own run-time dependencies (not written in the file)."""
-    from .environment_file import CONDA_BRINGS
+    from ..environment_file import CONDA_BRINGS
 
     return {_dist_name(r)[0] for reqs in CONDA_BRINGS.values() for r in reqs} - {
         _dist_name(r)[0] for r in env.requirements if r not in {x for v in CONDA_BRINGS.values() for x in v}}
@@ -153,3 +154,10 @@ def check_environment(rdf: dict[str, Any], root: Path) -> CheckResult:
     if warnings:
         return CheckResult("environment", "warning", f"{what}; but {'; '.join(warnings)}")
     return CheckResult("environment", "passed", f"{what}, each with a lower bound, nothing unneeded")
+
+
+def run(ctx: PackageContext) -> CheckResult:
+    return check_environment(ctx.rdf, ctx.package.root)
+
+
+CHECK = Check("environment", "any model", "rdf", run)

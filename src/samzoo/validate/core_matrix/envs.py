@@ -56,7 +56,7 @@ class Env:
 
 def cache_dir() -> Path:
     """``<cache root>/envs`` (``SAMZOO_CACHE_DIR`` or the user cache dir, as the resolver's weights)."""
-    from ..plumbing.cache_root import cache_root
+    from ...plumbing.cache_root import cache_root
 
     return cache_root() / "envs"
 

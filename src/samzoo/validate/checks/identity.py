@@ -23,11 +23,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..catalog import is_builtin, load_catalog
-from ..catalog.versions import version_key
-from ..plumbing.errors import UnknownModelError
-from ..plumbing.hashing import file_hash, parse_hash
-from .result import CheckResult
+from ...plumbing.errors import UnknownModelError
+from ...plumbing.hashing import file_hash, parse_hash
+from ..result import CheckResult
+from ..check_spec import Check, PackageContext
 
 
 def weights_file(rdf: dict[str, Any], root: Path) -> Path | None:
@@ -45,6 +44,8 @@ def weights_file(rdf: dict[str, Any], root: Path) -> Path | None:
 
 def _is_newer(version: str, published: list[str]) -> bool:
     """True when ``version`` is a zoo version above every published one (False if it is not a dotted number)."""
+    from ...catalog import version_key  # imported when the check runs (the model worker never does)
+
     try:
         return all(version_key(version) > version_key(p) for p in published)
     except ValueError:
@@ -65,6 +66,8 @@ def _declared_source(rdf: dict[str, Any]) -> str | None:
 
 
 def _without_id(rdf: dict[str, Any], weights: Path | None, catalog) -> CheckResult:
+    from ...catalog import is_builtin
+
     if weights is None:
         return CheckResult("identity", "skipped", "no id and no local weight file: nothing to compare with the catalog")
     for alg in _catalog_algorithms(catalog):
@@ -82,6 +85,8 @@ def _without_id(rdf: dict[str, Any], weights: Path | None, catalog) -> CheckResu
 
 def check_identity(rdf: dict[str, Any], root: Path, catalog_dir: Path | None = None) -> CheckResult:
     """Compare the claimed id/version with samzoo's own catalog (plus ``catalog_dir``, never ``SAMZOO_CATALOG``)."""
+    from ...catalog import load_catalog
+
     model_id, version = rdf.get("id"), rdf.get("version")
     weights = weights_file(rdf, root)
     catalog = load_catalog(*([catalog_dir] if catalog_dir else []), include_user=False)
@@ -122,3 +127,10 @@ def check_identity(rdf: dict[str, Any], root: Path, catalog_dir: Path | None = N
             f"hashes to {got}, the catalog records {expected}; build the package from the published weights or bump the version",
         )
     return CheckResult("identity", "passed", f"{model_id}/{version}: {weights.name} is the published {spec.model_type}@{ref_version.version} ({alg} matches)")
+
+
+def run(ctx: PackageContext) -> CheckResult:
+    return check_identity(ctx.rdf, ctx.package.root, ctx.options.catalog)
+
+
+CHECK = Check("identity", "any model", "rdf", run)

@@ -60,16 +60,6 @@ def seeded(device: str) -> Iterator[None]:
             np.random.set_state(state)
 
 
-def resolve_device(device: str) -> str:
-    """``cpu``, ``cuda``, ``cuda:N`` or ``auto`` (cuda when torch sees a GPU, else cpu) -> a torch device name.
-
-    Raises :class:`samzoo.plumbing.errors.ArgumentError` (``device``) for cuda without a GPU, or an unknown device.
-    """
-    from ..plumbing.devices import pick_device
-
-    return pick_device(device)
-
-
 def root_cause(exc: BaseException) -> BaseException:
     """The innermost exception of a chain (bioimageio.core wraps an architecture's own error)."""
     seen = set()
@@ -135,3 +125,40 @@ class ModelSession:
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.pipeline.unload()
+
+
+def tolerance(descr: Any, weight_format: str, output_id: str) -> tuple[float, float, float]:
+    """(rtol, atol, mismatched elements per million) for one output, as bioimageio.core picks them."""
+    from bioimageio.spec.model import v0_5
+
+    applicable = v0_5.ReproducibilityTolerance()
+    if isinstance(descr, v0_5.ModelDescr):
+        extra = descr.config.bioimageio.model_extra or {}
+        for wf, kwargs in extra.get("test_kwargs", {}).items():
+            if wf == weight_format:
+                applicable = v0_5.ReproducibilityTolerance(
+                    relative_tolerance=kwargs.get("relative_tolerance", 1e-3),
+                    absolute_tolerance=kwargs.get("absolute_tolerance", 1e-3),
+                )
+                break
+        for entry in descr.config.bioimageio.reproducibility_tolerance:
+            if (not entry.weights_formats or weight_format in entry.weights_formats) and (
+                not entry.output_ids or output_id in entry.output_ids
+            ):
+                applicable = entry
+                break
+        return applicable.relative_tolerance, applicable.absolute_tolerance, applicable.mismatched_elements_per_million
+    return 1e-3, 1e-3, 0.0
+
+
+
+def spatial_size(sample_members: dict[Any, Any]) -> tuple[int, int]:
+    """(y, x) of the first input of a bioimageio Sample's members."""
+    tensor = next(iter(sample_members.values()))
+    sizes = {str(k): v for k, v in tensor.sizes.items()}
+    return int(sizes.get("y", 0)), int(sizes.get("x", 0))
+
+
+
+def sample_arrays(members) -> dict:
+    return {str(k): v.data.to_numpy() for k, v in members.items()}

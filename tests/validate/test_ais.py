@@ -1,11 +1,11 @@
-"""The validator's ``ais`` and ``partner_gates`` checks on real arrays and descriptions (no model needed)."""
+"""``ais``: instance-label outputs, on real arrays (no model needed)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from samzoo.validate.checks_ais import check_ais, check_partner_gates, label_problem
+from samzoo.validate.checks.ais import check_ais, label_problem
 
 MICRO_SAM_LIKE = {
     "inputs": [{"id": i} for i in ("image", "box_prompts", "point_prompts", "point_labels", "mask_prompts", "embeddings")],
@@ -14,21 +14,6 @@ MICRO_SAM_LIKE = {
 }
 AIS = {"inputs": [{"id": "image"}], "outputs": [{"id": "labels", "data": {"type": "int32"}}],
        "weights": {"pytorch_state_dict": {"source": "w.pt"}}}
-
-
-def test_partner_gates_of_a_six_input_package():
-    r = check_partner_gates(MICRO_SAM_LIKE)
-    assert r.status == "passed" and r.message.startswith("informational")
-    assert "deepImageJ no (6 inputs, no TorchScript or TensorFlow weights)" in r.message
-    assert "ilastik no (6 inputs, 3 outputs)" in r.message and "BiaPy no (6 inputs)" in r.message
-
-
-def test_partner_gates_of_an_ais_package():
-    r = check_partner_gates(AIS)
-    assert "ilastik yes" in r.message and "BiaPy yes" in r.message
-    assert "deepImageJ no (no TorchScript or TensorFlow weights)" in r.message
-    with_ts = {**AIS, "weights": {**AIS["weights"], "torchscript": {"source": "m.pt"}}}
-    assert "deepImageJ yes" in check_partner_gates(with_ts).message
 
 
 def test_label_problems():

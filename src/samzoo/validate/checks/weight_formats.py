@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .checks_inference import check_reproduction
-from .result import CheckResult
-from ..plumbing.errors import one_line
-from .session import ModelLoadError, ModelSession, declared_formats
-from .weight_formats_plan import why_untestable
+from .inference import check_reproduction
+from ..result import CheckResult
+from ...plumbing.errors import one_line
+from ..model_session import ModelLoadError, ModelSession, declared_formats
+from ..check_spec import Check, PackageContext
+from ..weight_formats_plan import why_untestable
 
 
 def check_weight_formats(descr: Any, device: str, tested: str, only: bool, *, tested_status: str = "passed") -> CheckResult:
@@ -58,3 +59,13 @@ def _one_format(descr: Any, device: str, fmt: str) -> tuple[str, str]:
     finally:
         session.close()
     return result.status, result.message
+
+
+def run(ctx: PackageContext) -> CheckResult:
+    only = ctx.options.weight_format is not None
+    inference = ctx.earlier.get("inference")
+    return check_weight_formats(ctx.descr, ctx.options.device, ctx.session.weight_format, only,
+                                tested_status=inference.status if inference is not None else "passed")
+
+
+CHECK = Check("weight_formats", "any model", "loaded model", run)

@@ -1,56 +1,19 @@
-"""``ais`` and ``partner_gates``: instance-label outputs, and the partner tools' static gates.
+"""``ais``: instance-label outputs of automatic instance segmentation packages.
 
 ``ais`` applies to packages whose only output is an integer label image (automatic
 instance segmentation): on every output the inference check and the size probes
 produced (no extra forward pass), the labels must be integers, of the input's spatial
 size, non-negative (0 = background) and canonical (objects 1..n numbered by the raster
 position of their first pixel), and the test image must hold at least one object.
-
-``partner_gates`` reports, for any package, the static gates the zoo's compatibility
-check applies: deepImageJ (a single input and a weight format it runs: TorchScript or
-TensorFlow), ilastik (a single input and a single output), BiaPy (a single input).
-It is informational: it never fails a package.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from .result import CheckResult
-
-_INTEGER_TYPES = {"uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64"}
-_DEEPIMAGEJ_FORMATS = ("torchscript", "tensorflow_saved_model_bundle")
-
-
-def _count(rdf: dict, key: str) -> int:
-    items = rdf.get(key)
-    return len(items) if isinstance(items, list) else 0
-
-
-def check_partner_gates(rdf: dict) -> CheckResult:
-    """Which partner tools' static gates the package meets (informational)."""
-    n_in, n_out = _count(rdf, "inputs"), _count(rdf, "outputs")
-    weights = rdf.get("weights") if isinstance(rdf.get("weights"), dict) else {}
-    formats = [f for f in _DEEPIMAGEJ_FORMATS if weights.get(f)]
-    gates = {
-        "deepImageJ": [why for ok, why in ((n_in == 1, f"{n_in} inputs"), (bool(formats), "no TorchScript or TensorFlow weights")) if not ok],
-        "ilastik": [why for ok, why in ((n_in == 1, f"{n_in} inputs"), (n_out == 1, f"{n_out} outputs")) if not ok],
-        "BiaPy": [f"{n_in} inputs"] if n_in != 1 else [],
-    }
-    parts = [f"{tool} {'yes' if not why else 'no (' + ', '.join(why) + ')'}" for tool, why in gates.items()]
-    return CheckResult("partner_gates", "passed", "informational: " + "; ".join(parts))
-
-
-def ais_output(rdf: dict) -> str | None:
-    """The id of the label output when the package is an AIS package (one integer output), else None."""
-    outputs = rdf.get("outputs")
-    if not isinstance(outputs, list) or len(outputs) != 1 or not isinstance(outputs[0], dict):
-        return None
-    data = outputs[0].get("data")
-    dtype = data.get("type") if isinstance(data, dict) else None
-    return str(outputs[0].get("id")) if dtype in _INTEGER_TYPES else None
+from ..result import CheckResult
+from ..check_spec import Check, PackageContext
+from ..sam_kind import label_output
 
 
 def label_problem(labels: np.ndarray, spatial: tuple[int, int]) -> str | None:
@@ -70,9 +33,10 @@ def label_problem(labels: np.ndarray, spatial: tuple[int, int]) -> str | None:
     return None
 
 
+
 def check_ais(rdf: dict, seen: list[tuple[str, dict[str, np.ndarray], tuple[int, int]]]) -> CheckResult:
     """Every label output seen (test image and size probes): integers, input size, 0 background, canonical ids."""
-    out_id = ais_output(rdf)
+    out_id = label_output(rdf)
     if out_id is None:
         return CheckResult("ais", "skipped", "not an automatic instance segmentation package (needs one integer label output)")
     if not seen:
@@ -93,8 +57,8 @@ def check_ais(rdf: dict, seen: list[tuple[str, dict[str, np.ndarray], tuple[int,
     return CheckResult("ais", "passed", f"canonical label images of the input's size; objects: {listing}")
 
 
-def spatial_size(sample_members: dict[Any, Any]) -> tuple[int, int]:
-    """(y, x) of the first input of a bioimageio Sample's members."""
-    tensor = next(iter(sample_members.values()))
-    sizes = {str(k): v for k, v in tensor.sizes.items()}
-    return int(sizes.get("y", 0)), int(sizes.get("x", 0))
+def run(ctx: PackageContext) -> CheckResult:
+    return check_ais(ctx.rdf, ctx.seen)
+
+
+CHECK = Check("ais", "SAM automatic", "loaded model", run)

@@ -13,9 +13,12 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ..plumbing.errors import SamzooError
-from ..plumbing.rdf_files import is_rdf_name, rdf_in_folder, rdf_in_names
-from ..plumbing.untrusted import InputLimitError, check_zip_sizes, copy_member_bounded
+from ...plumbing.errors import SamzooError
+from ...plumbing.rdf_files import is_rdf_name, rdf_in_folder, rdf_in_names
+from ...plumbing.untrusted import InputLimitError, check_zip_sizes, copy_member_bounded
+from ..check_spec import Check, PackageContext
+from ..result import CheckResult
+from .format import read_rdf
 
 
 class SourceError(SamzooError):
@@ -95,8 +98,22 @@ def _safe_member(name: str) -> bool:
     return not (p.is_absolute() or ".." in p.parts or (p.parts and p.parts[0].endswith(":")))
 
 
+def is_symlink(info: zipfile.ZipInfo) -> bool:
+    """Whether the entry's Unix mode marks it as a symbolic link (Info-ZIP ``unzip`` and libarchive create the link)."""
+    return (info.external_attr >> 16) & 0o170000 == 0o120000
+
+
+def _refuse_links(zf: zipfile.ZipFile, name: str) -> None:
+    links = [i.filename for i in zf.infolist() if is_symlink(i)]
+    if links:
+        raise SourceError(
+            f"{name}: zip entry {links[0]!r} is a symbolic link; refusing to unpack it — put the file itself in the package"
+        )
+
+
 def unpack_zip(path: Path, dest: Path) -> Path:
-    """Unpack a package zip into ``dest`` (after checking every entry name and the size caps); return its rdf file.
+    """Unpack a package zip into ``dest`` (after checking every entry name, that none is a link, and the size caps);
+    return its rdf file.
 
     Nothing is written when a name is unsafe or the declared sizes exceed the caps of
     :mod:`samzoo.plumbing.untrusted`; each member is cut off at its declared size while it is written.
@@ -110,6 +127,7 @@ def unpack_zip(path: Path, dest: Path) -> Path:
                     f"{path.name}: unsafe zip entry {bad[0]!r} (absolute path or '..'); refusing to unpack it — "
                     "rebuild the package with relative file names"
                 )
+            _refuse_links(zf, path.name)
             rdf = rdf_in_names(names)
             if rdf is None:
                 raise SourceError(f"{path.name}: the zip has no rdf.yaml at its top level; is it a BioImage.IO package?")
@@ -130,6 +148,7 @@ def _extract(zf: zipfile.ZipFile, dest: Path, name: str) -> None:
     free = shutil.disk_usage(dest).free
     if need > free:
         raise SourceError(f"{name}: unpacking needs {need // 2**20} MiB, the temporary folder has {free // 2**20} MiB free; set TMPDIR to a larger disk")
+    _refuse_links(zf, name)
     root = dest.resolve()
     for info in zf.infolist():
         target = (dest / PurePosixPath(info.filename.replace("\\", "/"))).resolve()
@@ -161,3 +180,18 @@ def open_package(source: str | Path, workdir: Path) -> OpenedPackage:
     raise SourceError(
         f"{path.name}: not a package (neither a zip nor an rdf.yaml); pass a package zip, folder or rdf.yaml"
     )
+
+
+def run(ctx: PackageContext) -> CheckResult:
+    """Open the package (a zip is unpacked into the validation's own folder) and read its rdf, once."""
+    workdir = Path(ctx.workdir or ".")
+    try:
+        ctx.package = open_package(ctx.source, workdir)
+    except SourceError as e:
+        return CheckResult("source", "failed", str(e))
+    ctx.rdf, ctx.rdf_error = read_rdf(ctx.package.rdf)
+    where = "a zip" if workdir in ctx.package.root.parents else ctx.package.root
+    return CheckResult("source", "passed", f"{ctx.package.rdf.name} in {where}")
+
+
+CHECK = Check("source", "any model", "nothing", run)
