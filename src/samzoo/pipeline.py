@@ -279,7 +279,7 @@ def select_models(catalog: Catalog, models: list[str] | None, user_models: bool 
     return Selection(family, asked=False, left_out=users)
 
 
-def _make_tasks(selected: list[str], out: Path, checkpoints: str | Path | None, from_catalog: bool,
+def _make_tasks(selected: list[str], out: Path, checkpoints: str | Path | None, *, from_catalog: bool,
                 validate: bool, device: str, previous: dict[str, dict[str, Any]],
                 weight_formats: tuple[str, ...] = ("pytorch_state_dict",)) -> tuple[list[Task], list[BuildRecord]]:
     """One task per selected model, and an ``error`` entry for each model without a checkpoint."""
@@ -344,7 +344,8 @@ def build_all(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     previous = read_index(out)
-    tasks, entries = _make_tasks(selected, out, checkpoints, from_catalog, validate, device, previous, formats)
+    tasks, entries = _make_tasks(selected, out, checkpoints, from_catalog=from_catalog, validate=validate, device=device,
+                                 previous=previous, weight_formats=formats)
     others = [BuildRecord.from_dict(p) for m, p in previous.items() if m not in selected]  # kept in the index
 
     def done(entry: BuildRecord) -> None:

@@ -113,7 +113,7 @@ def citation(text: str) -> dict[str, str]:
     return {"text": value}
 
 
-def _raw_spec(name: str, encoder: str, weights: dict, domain: str, nickname: str | None, emoji: str | None,
+def _raw_spec(name: str, encoder: str, weights: dict, *, domain: str, nickname: str | None, emoji: str | None,
               description: str | None, license: str, people: dict[str, list[str]]) -> dict:
     raw = {
         "model_type": name, "encoder": encoder, "domain": domain, "status": "current",
@@ -162,7 +162,8 @@ def add_model(name: str, *, weights: str, encoder: str | None = None, hash: str 
     if decoder is not None:
         w["decoder"] = _weights_entry(decoder, decoder_hash, "decoder", "decoder_hash")
     people = {"authors": list(authors), "maintainers": list(maintainers), "cite": list(cite)}
-    spec = _validated(name, _raw_spec(name, encoder, w, domain, nickname, emoji, description, license, people))
+    spec = _validated(name, _raw_spec(name, encoder, w, domain=domain, nickname=nickname, emoji=emoji, description=description, license=license,
+                                         people=people))
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"{name}.yaml"
     write_text_atomic(target, f"# {name}: user model, written by `samzoo catalog add`. Format: model_specs/README.md\n"

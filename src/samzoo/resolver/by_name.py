@@ -69,7 +69,7 @@ def resolve(name: str | os.PathLike, *, offline: bool | None = None, cache_dir: 
     digest = _parse_hash(hash) if hash is not None else None
     index, sep, key = text.rpartition("#")
     if sep and index.endswith(".json") and not index.startswith(_URL):
-        return from_collection(Path(index).expanduser(), key, cache, off, decoder, progress, infer)
+        return from_collection(Path(index).expanduser(), key, cache, offline=off, decoder=decoder, progress=progress, infer=infer)
     if not text.startswith(_URL):
         path = Path(text).expanduser()
         if path.exists():

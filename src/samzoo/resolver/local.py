@@ -64,7 +64,7 @@ def from_local_file(path: Path, hash: Digest | None, cache: WeightCache, infer: 
 
 
 # --- packages -----------------------------------------------------------------------
-def from_collection(index: Path, key: str, cache: WeightCache, offline: bool, decoder: bool, progress, infer: bool) -> Resolved:
+def from_collection(index: Path, key: str, cache: WeightCache, *, offline: bool, decoder: bool, progress, infer: bool) -> Resolved:
     """A package listed in a ``collection.json`` (``samzoo build --all``), checked against its sha256."""
     from ..plumbing.collection_index import find_entry, read_collection
 
