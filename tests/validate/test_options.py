@@ -68,3 +68,10 @@ def test_the_cli_maps_flags_to_the_options_and_their_errors_to_flags(tmp_path):
     proc = run_cli("validate", "--core", "latest", str(tmp_path))
     assert proc.returncode == 2 and "--core: 'latest' is not a release number" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_options_by_name_or_position(tmp_path):
+    """No rdf in the folder: ``source`` fails, nothing runs; the report records the options it ran with."""
+    for report in (validate_package(tmp_path, options=ValidationOptions(quick=True)),
+                   validate_package(tmp_path, ValidationOptions(quick=True))):
+        assert report.quick and report.check("source").status == "failed" and "has no rdf.yaml" in report.check("source").message

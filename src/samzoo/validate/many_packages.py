@@ -37,7 +37,6 @@ def validate_job(source: str, options: ValidationOptions, path: str | None = Non
 def validate_many(
     sources: Iterable[str | Path],
     options: ValidationOptions | None = None,
-    /,
     *,
     on_done: Callable[[PackageReport, int, int], None] | None = None,
     on_check: Callable[[str, str], None] | None = None,

@@ -47,7 +47,7 @@ def _text(value: object) -> str | None:
 
 
 def validate_package(
-    source: str | Path, options: ValidationOptions | None = None, /, *, on_check: Callable[[str], None] | None = None,
+    source: str | Path, options: ValidationOptions | None = None, *, on_check: Callable[[str], None] | None = None,
     **keywords: Any,
 ) -> PackageReport:
     """Validate one package (zip, folder or rdf.yaml) and return its report; never raises for a bad package.

@@ -49,7 +49,7 @@ class ValidationOptions:
         placement = Placement.of(self.jobs, self.scheduler, self.resources)
         if self.weight_format is not None and self.weight_format not in WEIGHT_FORMATS:
             raise ArgumentError("weight_format", f"unknown weight format {self.weight_format!r}; choose from {', '.join(WEIGHT_FORMATS)}")
-        _set(self, "core_versions", check_core_versions(self.core_versions))
+        _set(self, "core_versions", check_core_versions(self.core_versions) if self.core_versions else ())
         _set(self, "catalog", _catalog_dir(self.catalog))
         _set(self, "scheduler", placement.scheduler)
         _set(self, "resources", dict(placement.resources) or None)
