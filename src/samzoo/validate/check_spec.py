@@ -23,7 +23,7 @@ AppliesTo = Literal["any model", "SAM interactive", "SAM automatic"]
 #: (which needs a valid description and intact files)
 Needs = Literal["nothing", "package", "rdf", "loaded model"]
 
-NOT_AUTOMATIC = "not an automatic instance segmentation package (needs one integer label output and a SAM tag)"
+NOT_AUTOMATIC = "not an automatic instance segmentation package (needs one integer label output)"
 AUTOMATIC_NOT_INTERACTIVE = "an automatic instance segmentation package: no prompts to check (see ais)"
 
 
