@@ -39,11 +39,15 @@ def group_edges(graph: grimp.ImportGraph) -> Counter:
     return edges
 
 
+def _label(group: str, size: int) -> str:
+    name = group.split(".")[-1]
+    return f"{name}.py" if size == 1 else f"{name}/ ({size} modules)"
+
+
 def mermaid(graph: grimp.ImportGraph) -> str:
     sizes = Counter(group_of(m) for m in graph.modules)
     lines = ["```mermaid", "flowchart TD"]
-    lines += [f'    {g.split(".")[-1]}["{g.split(".")[-1]}/ ({sizes[g]} module{"s" if sizes[g] > 1 else ""})"]'
-              for g in GROUPS if sizes[g]]
+    lines += [f'    {g.split(".")[-1]}["{_label(g, sizes[g])}"]' for g in GROUPS if sizes[g]]
     for (a, b), n in sorted(group_edges(graph).items()):
         if a != "samzoo" and b != "samzoo":
             lines.append(f"    {a.split('.')[-1]} -->|{n}| {b.split('.')[-1]}")

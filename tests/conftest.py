@@ -15,7 +15,7 @@ warnings.filterwarnings("ignore", category=UserWarning, module="mobile_sam")
 #: collected last would run alone at the end.
 LONGEST_FIRST = ("test_model_worker.py", "test_inference.py", "test_one_package.py", "test_automatic.py", "test_fuzz.py",
                  "test_exports.py", "test_diagnoses.py", "test_jobs_cluster.py", "test_pipeline.py", "test_interactive.py",
-                 "test_matrix.py", "test_cmd_build.py")
+                 "test_core_matrix.py", "test_cmd_build.py")
 
 
 def pytest_collection_modifyitems(items):

@@ -45,7 +45,7 @@ def seeded(device: str) -> Iterator[None]:
 
     What bioimageio.core's ``enable_determinism("seed_only")`` does for ``bioimageio test``, without
     its process-wide side effects (it leaves the seeds changed, sets ``TF_ENABLE_ONEDNN_OPTS`` and
-    resets ``torch.use_deterministic_algorithms``, which also imports torch's compiler: 3 s).
+    resets ``torch.use_deterministic_algorithms``, which also imports torch's compiler, a cost of seconds).
     """
     import torch
 

@@ -1,7 +1,7 @@
 """The ``bioimageio.core`` releases a package can be tested against, and what each one needs beside it.
 
 Every release pins ``bioimageio.spec`` exactly (read from each release's
-metadata on PyPI); those specs break with ``pydantic`` >= 2.14 (facts.md), so
+metadata on PyPI); those specs break with ``pydantic`` >= 2.14 (their serializers fail on file references), so
 every environment also gets ``pydantic<2.14``. A release not in the table is
 still accepted: its own metadata brings its spec, and pydantic is capped the same.
 """
