@@ -92,7 +92,7 @@ def test_a_non_sam_package_is_tested_and_the_sam_checks_do_not_apply(plain_folde
     for name in SAM_ONLY:
         check = report.check(name)
         assert check.status == "skipped" and check.message.startswith("not applicable: not a SAM package"), check
-    assert report.check("ais").message.startswith("not applicable: not an automatic instance segmentation package")
+    assert report.check("ais").message.startswith("not applicable: not a SAM package")
     # the keyword form builds the same options
     again = validate_package(plain_folder, quick=True)
     assert [(c.name, c.status) for c in again.checks] == [(c.name, c.status) for c in report.checks]

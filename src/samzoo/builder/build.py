@@ -73,9 +73,15 @@ def build_package(
             a format the package kind cannot express is skipped with a note (:mod:`samzoo.builder.exports`).
 
     Returns: a :class:`BuildResult` (path, sha256, version, rebuild, zoo_id, sizes, timings, notes, mode).
-    Raises: :class:`~samzoo.plumbing.errors.SamzooError`, one line: an ``ArgumentError`` (exit 2) names the bad
-    argument, an ``OutputError`` (exit 1) a file that could not be written; nothing is left behind.
-    Example: ``samzoo.build_package("vit_b_lm", "best.pt", output="release/").sha256``
+
+    Raises:
+        SamzooError: one line: an ``ArgumentError`` (exit 2) names the bad argument, an ``OutputError`` (exit 1)
+            a file that could not be written; nothing is left behind.
+
+    Example::
+
+        result = samzoo.build_package("vit_b_lm", "best.pt", output="release/")
+        print(result.path, result.version, result.sha256)
     """
     formats = parse_weight_formats(weight_formats)
     catalog = catalog or load_catalog()
