@@ -9,6 +9,15 @@ import yaml
 
 from helpers.micro_sam_package import write_micro_sam_package
 
+#: the rdf (as a dict) of micro-sam's six-input interactive layout, and of an automatic (label output) package
+MICRO_SAM_LIKE = {
+    "inputs": [{"id": i} for i in ("image", "box_prompts", "point_prompts", "point_labels", "mask_prompts", "embeddings")],
+    "outputs": [{"id": "masks", "data": {"type": "uint8"}}, {"id": "scores"}, {"id": "embeddings"}],
+    "weights": {"pytorch_state_dict": {"source": "w.pt"}},
+}
+AIS = {"inputs": [{"id": "image"}], "outputs": [{"id": "labels", "data": {"type": "int32"}}],
+       "weights": {"pytorch_state_dict": {"source": "w.pt"}}}
+
 ZOO_FIELDS = {"id": "testing-mouse", "id_emoji": "🐭", "version": "1.0"}
 
 

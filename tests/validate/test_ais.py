@@ -6,14 +6,7 @@ import numpy as np
 import pytest
 
 from samzoo.validate.checks.ais import check_ais, label_problem
-
-MICRO_SAM_LIKE = {
-    "inputs": [{"id": i} for i in ("image", "box_prompts", "point_prompts", "point_labels", "mask_prompts", "embeddings")],
-    "outputs": [{"id": "masks", "data": {"type": "uint8"}}, {"id": "scores"}, {"id": "embeddings"}],
-    "weights": {"pytorch_state_dict": {"source": "w.pt"}},
-}
-AIS = {"inputs": [{"id": "image"}], "outputs": [{"id": "labels", "data": {"type": "int32"}}],
-       "weights": {"pytorch_state_dict": {"source": "w.pt"}}}
+from helpers.validate_packages import AIS, MICRO_SAM_LIKE
 
 
 def test_label_problems():

@@ -75,7 +75,7 @@ def check_files(rdf_data: dict[str, Any], root: Path) -> CheckResult:
     if problems:
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
         return CheckResult("files", "failed", problems[0] + more)
-    note = f"; {remote} remote files not checked (offline)" if remote else ""
+    note = f"; {remote} remote files not downloaded here (a weight format's file is checked when it is tested)" if remote else ""
     if remote:
         return CheckResult("files", "warning", f"{checked} local files present and intact{note}")
     return CheckResult("files", "passed", f"{checked} files present, sha256 as recorded")
