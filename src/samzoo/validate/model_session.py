@@ -9,11 +9,7 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 
 from ..plumbing.errors import one_line
-from ..plumbing.runtimes import WEIGHT_FORMATS
-
-def declared_formats(descr: Any) -> list[str]:
-    """The weight formats a description declares, in :data:`WEIGHT_FORMATS` order."""
-    return [w for w in WEIGHT_FORMATS if getattr(descr.weights, w, None) is not None]
+from .weight_formats_plan import declared_formats, formats_to_test
 
 
 #: bioimageio.core calls ``load_state_dict(state, strict=...)`` from this release on
@@ -74,8 +70,6 @@ def pick_format(descr: Any, weight_format: str | None = None) -> str:
 
     A format cannot be tested when its runtime is missing, or offline when a file it needs is remote
     and not cached (:mod:`.weight_formats_plan`)."""
-    from .weight_formats_plan import formats_to_test
-
     declared = declared_formats(descr)
     plan = formats_to_test(descr)
     if weight_format is not None:

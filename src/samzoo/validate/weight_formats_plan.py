@@ -80,8 +80,13 @@ def why_untestable(descr: Any, weight_format: str, offline: bool | None = None) 
     return None
 
 
+def declared_formats(descr: Any) -> list[str]:
+    """The weight formats a description declares, in :data:`WEIGHT_FORMATS` order."""
+    return [w for w in WEIGHT_FORMATS if getattr(descr.weights, w, None) is not None]
+
+
 def formats_to_test(descr: Any, offline: bool | None = None) -> FormatPlan:
     """Every declared weight format of ``descr``, testable here or not (see :func:`why_untestable`)."""
-    declared = [w for w in WEIGHT_FORMATS if getattr(descr.weights, w, None) is not None]
+    declared = declared_formats(descr)
     why = {w: why_untestable(descr, w, offline) for w in declared}
     return FormatPlan(tuple(w for w in declared if why[w] is None), tuple((w, r) for w, r in why.items() if r is not None))

@@ -14,9 +14,9 @@ from typing import Any
 from .inference import check_reproduction
 from ..result import CheckResult
 from ...plumbing.errors import one_line
-from ..model_session import ModelLoadError, ModelSession, declared_formats
+from ..model_session import ModelLoadError, ModelSession
 from ..check_spec import Check, PackageContext
-from ..weight_formats_plan import why_untestable
+from ..weight_formats_plan import declared_formats, why_untestable
 
 
 def check_weight_formats(descr: Any, device: str, tested: str, only: bool, *, tested_status: str = "passed") -> CheckResult:
