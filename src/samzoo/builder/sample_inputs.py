@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..plumbing.errors import ArgumentError, SamzooError
+from ..plumbing.errors import ArgumentError, SamzooError, one_line
 
 #: longest side of a default test image (keeps test tensors and covers small)
 MAX_SIDE = 512
@@ -128,7 +128,7 @@ def read_array(path: str | Path, argument: str) -> np.ndarray:
 
 
 def _first_line(e: BaseException) -> str:
-    return (str(e).strip().splitlines() or [type(e).__name__])[0][:120]
+    return one_line(e, 120) or type(e).__name__
 
 
 def _header_shape(path: Path, argument: str) -> tuple[int, ...]:

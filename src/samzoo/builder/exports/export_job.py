@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ...plumbing.errors import OutputError
+from ...plumbing.errors import OutputError, describe_error
 from .crosscheck import check_onnx_decoder, check_torchscript
 from .plan import FormatPlan, onnx_decoder_file, plan_formats, torchscript_file
 
@@ -124,7 +124,7 @@ def finish_exports(b: BuildContext, staging: Path, job: ExportJob, arrays: dict[
             try:
                 problem = check(path, arrays, b.outputs)
             except Exception as e:
-                problem = f"it cannot be run ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"
+                problem = f"it cannot be run ({describe_error(e)})"
         if problem is None:
             os.replace(path, staging / fname)
             b.extra_files.append(fname)

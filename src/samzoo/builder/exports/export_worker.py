@@ -22,6 +22,8 @@ import sys
 import warnings
 from pathlib import Path
 
+from ...plumbing.errors import describe_error
+
 ONNX_OPSET = 17
 ONNX_INPUTS = ("image_embeddings", "point_coords", "point_labels", "mask_input", "has_mask_input", "orig_im_size")
 ONNX_OUTPUTS = ("masks", "iou_predictions", "low_res_masks")
@@ -139,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.onnx_decoder is not None:
             export_onnx_decoder(sam, args.encoder, args.onnx_decoder)
     except Exception as e:  # the builder reports the last stderr line
-        print(f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}", file=sys.stderr)
+        print(describe_error(e), file=sys.stderr)
         return 1
     return 0
 

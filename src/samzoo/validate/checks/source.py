@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ...plumbing.errors import SamzooError
+from ...plumbing.errors import SamzooError, one_line
 from ...plumbing.rdf_files import is_rdf_name, rdf_in_folder, rdf_in_names
 from ...plumbing.untrusted import InputLimitError, check_zip_sizes, copy_member_bounded
 from ..check_spec import Check, PackageContext
@@ -136,7 +136,7 @@ def unpack_zip(path: Path, dest: Path) -> Path:
     except InputLimitError as e:
         raise SourceError(str(e)) from None
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        first = one_line(e) or type(e).__name__
         raise SourceError(f"{path.name}: not a readable zip ({first}); the file is truncated or not a package zip") from None
     return dest / rdf
 
