@@ -47,3 +47,12 @@ def _checkpoint(tmp_path_factory, encoder: str) -> Path:
 def vit_t_checkpoint(tmp_path_factory) -> Path:
     """A random-initialised MobileSAM (vit_t) state dict file, seed 0 (~40 MB)."""
     return _checkpoint(tmp_path_factory, "vit_t")
+
+
+@pytest.fixture(scope="session")
+def hypha_zoo(tmp_path_factory):
+    """A real zoo upload server (hypha + moto S3 + a fault proxy) on 127.0.0.1 with the bioimage.io collection."""
+    from helpers.hypha_zoo import HyphaZoo
+
+    with HyphaZoo.start(tmp_path_factory.mktemp("hypha")) as zoo:
+        yield zoo

@@ -21,7 +21,7 @@ _LAZY = {
     **dict.fromkeys(("Citation", "ModelRef", "ModelSpec", "Person", "Recommendation", "Version", "WeightFile", "Weights",
                      "is_single_emoji", "is_zoo_nickname", "zenodo_record", "zoo_id"), ".schema"),
     **dict.fromkeys(("newest", "next_version", "version_key"), ".versions"),
-    **dict.fromkeys(("add_model", "dump_spec"), ".writer"),
+    **dict.fromkeys(("add_model", "dump_spec", "record_zoo_id"), ".writer"),
 }
 
 
@@ -35,5 +35,5 @@ __all__ = [
     "CATEGORIES", "DOMAINS", "ENCODERS", "SHARED_FILE", "Catalog", "Citation", "Domain", "Encoder", "ModelRef",
     "ModelSpec", "Person", "Recommendation", "Role", "Status", "Version", "WeightFile", "Weights", "add_model",
     "builtin_spec_dir", "dump_spec", "is_builtin", "is_single_emoji", "is_zoo_nickname", "load_catalog", "load_spec_file",
-    "load_specs", "newest", "next_version", "user_spec_dir", "version_key", "zenodo_record", "zoo_id",
+    "load_specs", "newest", "next_version", "record_zoo_id", "user_spec_dir", "version_key", "zenodo_record", "zoo_id",
 ]

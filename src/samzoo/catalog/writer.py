@@ -193,3 +193,22 @@ def remove_model(name: str, directory: str | os.PathLike | None = None) -> Path:
         raise ArgumentError("name", f"{name!r} is not in your catalog ({folder}); {known}")
     target.unlink()
     return target
+
+
+def record_zoo_id(name: str, zoo_id: str, directory: str | os.PathLike | None = None) -> Path | None:
+    """Give a user-catalog model the id the zoo assigned to its first upload (its ``nickname``); returns the spec file.
+
+    None when ``name`` is not a user model or already has a nickname (the catalog keeps the first id).
+    Its next build then names the id in the rdf, and its next publish is a new version of that model.
+    """
+    target = _user_dir(directory) / f"{name}.yaml"
+    if not _NAME.match(name) or not target.is_file():
+        return None
+    spec = load_spec_file(target)
+    if spec.nickname:
+        return None
+    updated = _validated(name, {**yaml.safe_load(dump_spec(spec)), "nickname": zoo_id})
+    first = target.read_text(encoding="utf-8").split("\n", 1)[0]
+    header = first + "\n" if first.startswith("#") else ""
+    write_text_atomic(target, header + dump_spec(updated))
+    return target

@@ -63,3 +63,12 @@ class StageProgress:
             self._live.console.print(text, markup=False, highlight=False)
         elif self.enabled:
             print(text, file=sys.stderr, flush=True)
+
+
+def byte_bars(args: argparse.Namespace):
+    """A tqdm bar factory (``bars(label)``) for transfers on stderr when progress is :func:`wanted`, else None."""
+    if not wanted(args):
+        return None
+    from tqdm.auto import tqdm
+
+    return lambda label: tqdm(desc=label, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, leave=False)

@@ -8,6 +8,7 @@ import sys
 
 from ..plumbing.errors import SamzooError
 from ._output import print_json
+from ._progress import byte_bars
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,15 +19,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hash", help="expected ALG:HEX of a URL or file given as NAME")
     p.add_argument("--json", action="store_true", help="print a JSON array")
     p.set_defaults(func=cmd_fetch)
-
-
-def _progress_bars():
-    """A tqdm bar per download on stderr when it is a terminal, else None (no bars)."""
-    if not sys.stderr.isatty():
-        return None
-    from tqdm.auto import tqdm
-
-    return lambda label: tqdm(desc=label, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, leave=False)
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
@@ -40,7 +32,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     results = []
     for name in args.names:
         r = resolve(name, offline=True if args.offline else None, decoder=not args.no_decoder, hash=args.hash, catalog=catalog,
-                    progress=_progress_bars())
+                    progress=byte_bars(args))
         results.append(r)
         if not r.verified:
             print(f"samzoo: note: {r.name} has no known hash; it was not verified", file=sys.stderr)

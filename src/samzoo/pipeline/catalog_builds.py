@@ -28,12 +28,12 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Callable, Mapping, Sequence
 
-from .plumbing.atomic import write_text_atomic
-from .builder.exports.plan import parse_weight_formats
-from .catalog import Catalog, dump_spec, is_builtin, load_catalog
-from .plumbing.collection_index import INDEX_NAME, INDEX_TYPE, read_collection
-from .plumbing.errors import SamzooError, describe_error
-from .plumbing.jobs import Outcome, Placement, run_jobs
+from ..plumbing.atomic import write_text_atomic
+from ..builder.exports.plan import parse_weight_formats
+from ..catalog import Catalog, dump_spec, is_builtin, load_catalog
+from ..plumbing.collection_index import INDEX_NAME, INDEX_TYPE, read_collection
+from ..plumbing.errors import SamzooError, describe_error
+from ..plumbing.jobs import Outcome, Placement, run_jobs
 
 REPORT_NAMES = ("report.json", "report.md", "report.html")
 CHECKPOINT_SUFFIXES = (".pt", ".pth")
@@ -56,6 +56,7 @@ class BuildRecord:
     inputs: str | None = None
     package_stat: tuple[int, int] | None = None
     validation: dict[str, Any] | None = field(default=None, repr=False)
+    published: dict[str, Any] | None = None  # the last release of this model (pipeline/release.py): draft, files, status
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -97,7 +98,7 @@ def fingerprint(spec_text: str, checkpoint: str | None, decoder: str | None, val
     """A hash of everything a model's package depends on; files count by path, size and mtime (no re-hash).
 
     ``weight_formats``: the extra formats (none for the state dict alone, so older indexes stay valid)."""
-    from . import __version__
+    from .. import __version__
 
     parts = [spec_text, _stat_key(checkpoint), _stat_key(decoder), validate, device, __version__]
     blob = json.dumps([*parts, list(weight_formats)] if weight_formats else parts)
@@ -145,7 +146,7 @@ def _inputs(task: Task) -> Task:
     """The task with its checkpoint paths filled in (fetched through the resolver for ``from_catalog``)."""
     if not task.from_catalog:
         return task
-    from .resolver import resolve
+    from ..resolver import resolve
 
     resolved = resolve(task.model_type, decoder=True)
     return replace(task, checkpoint=str(resolved.encoder_path),
@@ -167,7 +168,7 @@ def _run_task(task: Task, start: float) -> BuildRecord:
         return kept
     spec = catalog.models[task.model_type]
 
-    from .builder import build_package
+    from ..builder import build_package
 
     # the run owns its folder: a model whose inputs changed replaces its earlier package
     result = build_package(task.model_type, task.checkpoint, decoder=task.decoder, catalog=catalog, output=out_dir,
@@ -175,7 +176,7 @@ def _run_task(task: Task, start: float) -> BuildRecord:
     final = result.path
     validation, status, message = None, "built", f"built {result.version}, {result.mode} ({result.size / 1e6:.1f} MB)"
     if task.validate:
-        from .validate import validate_package
+        from ..validate import validate_package
 
         report = validate_package(final, device=task.device)
         validation = report.to_dict(with_cover=True)
@@ -244,8 +245,8 @@ def _load_validation(out_dir: Path, entry: BuildRecord) -> dict[str, Any] | None
 
 def write_reports(out_dir: Path, entries: list[BuildRecord]) -> list[Path]:
     """The validation report of the whole set (JSON, Markdown, HTML), from each model's validation."""
-    from .validate.report import write_report
-    from .validate.result import PackageReport
+    from ..validate.report import write_report
+    from ..validate.result import PackageReport
 
     reports = []
     for e in entries:
@@ -349,6 +350,8 @@ def build_all(
     others = [BuildRecord.from_dict(p) for m, p in previous.items() if m not in selected]  # kept in the index
 
     def done(entry: BuildRecord) -> None:
+        if entry.published is None:  # a rebuild keeps the record of what was released
+            entry = replace(entry, published=(previous.get(entry.model_type) or {}).get("published"))
         _save_validation(out, entry)
         entries.append(entry)
         write_index(out, entries + others)  # after every model: an interrupted run keeps what it finished
