@@ -32,7 +32,8 @@ def test_ais_package_layout(ais_package):
         image = np.load(io.BytesIO(zf.read("test_input_image.npy")))
         env = zf.read("environment.yaml").decode()
     assert names == ["cover.png", "documentation.md", "environment.yaml", "rdf.yaml", "sam_ais.py",
-                     "test_input_image.npy", "test_output_labels.npy", "vit_t.pt"]
+                     "sample_input_image.png", "sample_output_labels.png", "test_input_image.npy", "test_output_labels.npy",
+                     "vit_t.pt"]
     # the decoder is stored once, in micro-sam's combined format
     assert set(weights) == {"model_state", "decoder_state"} and len(weights["decoder_state"]) == 66
     assert not any(k.startswith("sam.") for k in weights["model_state"])

@@ -19,8 +19,8 @@ def test_tolerances_follow_bioimageio_limits():
 
 
 def test_box_prompt_channels_are_named_as_their_values():
-    inputs, _ = tensors({k: f"{k}.npy" for k in ("image", "box_prompts", "point_prompts", "point_labels", "mask_prompts",
-                                                   "embeddings", "masks", "scores")}, _AnySha())
+    ids = ("image", "box_prompts", "point_prompts", "point_labels", "mask_prompts", "embeddings", "masks", "scores")
+    inputs, _ = tensors({k: f"{k}.npy" for k in ids}, _AnySha(), {k: f"{k}.tif" for k in ids})
     box = next(t for t in inputs if t["id"] == "box_prompts")
     assert box["axes"][-1]["channel_names"] == ["x0", "y0", "x1", "y1"]
 

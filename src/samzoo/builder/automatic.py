@@ -28,6 +28,7 @@ BIOIMAGE_CPP = "bioimage-cpp==0.10.0"
 KIND = PackageKind(
     name="automatic", title="an automatic instance segmentation package", suffix="-ais",
     test_tensor_files={"image": "test_input_image.npy", "labels": "test_output_labels.npy"},
+    sample_tensors={"image": ("sample_input_image", "image"), "labels": ("sample_output_labels", "labels")},
     architecture_file="sam_ais.py", architecture_callable="SamAIS", architecture_source=SAM_AIS,
     environment_name="samzoo-sam-ais", extra_pip=(BIOIMAGE_CPP,),
     min_side=32,  # the smallest size probe of ``bioimageio test``
@@ -69,10 +70,10 @@ def run_model(b: BuildContext, staging: Path) -> None:
 
 
 def stage_files(b: BuildContext, staging: Path) -> None:
-    """Every file of the package but the weights and rdf.yaml: test tensors, cover, documentation, environment,
-    architecture."""
+    """Every file of the package but the weights and rdf.yaml: test and sample tensors, cover, documentation,
+    environment, architecture."""
     samples, labels = b.samples, b.outputs["labels"]
-    save_test_tensors(staging, KIND, {"image": samples.image_bchw, "labels": labels})
+    b.sample_files = save_test_tensors(staging, KIND, {"image": samples.image_bchw, "labels": labels})
     cover = cover_png(samples.image, _label_masks(labels[0, 0]), np.zeros((0, 4), np.int64), b.cover_caption)
     write_common_files(b, staging, KIND, cover, ais_documentation(b, int(labels.max()), KIND.min_side))
 

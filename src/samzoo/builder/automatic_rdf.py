@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .rdf import metadata_rdf, state_dict_entry, torch_version
+from .rdf import file_entry, metadata_rdf, state_dict_entry, torch_version
 
 if TYPE_CHECKING:
     from .context import BuildContext
@@ -23,15 +23,17 @@ def architecture_kwargs(encoder: str, transposed: bool, params: Mapping[str, Any
     return {"model_type": encoder, "transposed_decoder": bool(transposed), **dict(params)}
 
 
-def ais_tensors(kind: PackageKind, sha: Mapping[str, str]) -> tuple[list[dict], list[dict]]:
-    """One input ``image`` (any size from the kind's minimum) and one output ``labels`` of the image's size."""
+def ais_tensors(kind: PackageKind, sha: Mapping[str, str], samples: Mapping[str, str]) -> tuple[list[dict], list[dict]]:
+    """One input ``image`` (any size from the kind's minimum) and one output ``labels`` of the image's size
+    (``samples``: tensor id -> sample-tensor file)."""
     files, side = kind.test_tensor_files, kind.min_side
     size = {"min": side, "step": SIZE_STEP}
     image = {
         "id": "image",
         "axes": [{"type": "batch", "size": 1}, {"type": "channel", "channel_names": ["R", "G", "B"]},
                  {"type": "space", "id": "y", "size": size}, {"type": "space", "id": "x", "size": size}],
-        "test_tensor": {"source": files["image"], "sha256": sha[files["image"]]},
+        "test_tensor": file_entry(files["image"], sha),
+        "sample_tensor": file_entry(samples["image"], sha),
         "data": {"type": "uint8"},
         "description": f"RGB image, at least {side} x {side} (greyscale: repeat the channel)",
     }
@@ -40,7 +42,8 @@ def ais_tensors(kind: PackageKind, sha: Mapping[str, str]) -> tuple[list[dict], 
         "axes": [{"type": "batch", "size": 1}, {"type": "channel", "channel_names": ["labels"]},
                  {"type": "space", "id": "y", "size": {"tensor_id": "image", "axis_id": "y"}},
                  {"type": "space", "id": "x", "size": {"tensor_id": "image", "axis_id": "x"}}],
-        "test_tensor": {"source": files["labels"], "sha256": sha[files["labels"]]},
+        "test_tensor": file_entry(files["labels"], sha),
+        "sample_tensor": file_entry(samples["labels"], sha),
         "data": {"type": "int32"},
         "description": "instance labels: 0 background, objects 1..n numbered by the raster position of their first pixel",
     }
@@ -51,7 +54,7 @@ def ais_rdf(b: BuildContext, kind: PackageKind, sha: Mapping[str, str]) -> dict[
     """rdf.yaml of an AIS package (``sha``: file name -> sha256 of every staged file)."""
     rdf = metadata_rdf(b.spec, b.decision.version)
     rdf["tags"] = sorted({*rdf["tags"], "instance-segmentation", "automatic-instance-segmentation"})
-    rdf["inputs"], rdf["outputs"] = ais_tensors(kind, sha)
+    rdf["inputs"], rdf["outputs"] = ais_tensors(kind, sha, b.sample_files)
     architecture = (kind.architecture_file, kind.architecture_callable, architecture_kwargs(b.spec.encoder, b.transposed, b.ais_params))
     rdf["weights"] = {"pytorch_state_dict": state_dict_entry(b.weights_file, sha, architecture, torch_version())}
     rdf["config"] = {

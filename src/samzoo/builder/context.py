@@ -106,6 +106,8 @@ class BuildContext:
     samples: SampleInputs | None = None
     # the kind's test_outputs: tensor id -> array, for the computed outputs (embeddings, masks, scores; labels)
     outputs: dict[str, np.ndarray] = field(default_factory=dict)
+    # stage_files: tensor id -> its sample-tensor file (the file's extension depends on the data)
+    sample_files: dict[str, str] = field(default_factory=dict)
     # seal
     weights_size: int = 0
 

@@ -34,6 +34,13 @@ KIND = PackageKind(
         "mask_prompts": "test_input_mask_prompts.npy", "embeddings": "test_embeddings.npy",
         "masks": "test_output_masks.npy", "scores": "test_output_scores.npy",
     },
+    # input and output ``embeddings`` share one file here too
+    sample_tensors={
+        "image": ("sample_input_image", "image"), "box_prompts": ("sample_input_box_prompts", "values"),
+        "point_prompts": ("sample_input_point_prompts", "values"), "point_labels": ("sample_input_point_labels", "values"),
+        "mask_prompts": ("sample_input_mask_prompts", "values"), "embeddings": ("sample_embeddings", "values"),
+        "masks": ("sample_output_masks", "masks"), "scores": ("sample_output_scores", "values"),
+    },
     architecture_file="sam_adaptor.py", architecture_callable="SamAdaptor", architecture_source=SAM_ADAPTOR,
     environment_name="samzoo-sam",
 )
@@ -92,15 +99,15 @@ def tensor_arrays(b: BuildContext) -> dict[str, np.ndarray]:
 
 
 def stage_files(b: BuildContext, staging: Path) -> None:
-    """Every file of the package but the weights and rdf.yaml: decoder, test tensors, cover, documentation, environment,
-    architecture."""
+    """Every file of the package but the weights and rdf.yaml: decoder, test and sample tensors, cover, documentation,
+    environment, architecture."""
     import torch
 
     samples = b.samples
     if b.decoder_state is not None:
         torch.save(b.decoder_state, staging / b.decoder_file)
     arrays = tensor_arrays(b)
-    save_test_tensors(staging, KIND, arrays)
+    b.sample_files = save_test_tensors(staging, KIND, arrays)
     cover = cover_png(samples.image, arrays["masks"][0, :, 0], samples.box_prompts, b.cover_caption)
     text = documentation(b.spec, b.catalog, b.decision.version, test_source=samples.source,
                          n_objects=len(samples.object_ids), has_decoder=b.decoder_state is not None,
@@ -112,7 +119,8 @@ def describe(b: BuildContext, staging: Path) -> dict[str, Any]:
     """rdf.yaml's content, from the catalog and the staged files' hashes."""
     encoder = b.spec.encoder
     return model_rdf(RdfInputs(
-        spec=b.spec, version=b.decision.version, files=KIND.test_tensor_files, sha=staged_hashes(staging),
+        spec=b.spec, version=b.decision.version, files=KIND.test_tensor_files, samples=b.sample_files,
+        sha=staged_hashes(staging),
         weights_file=b.weights_file, architecture=(KIND.architecture_file, KIND.architecture_callable),
         decoder_file=b.decoder_file, torch_version=torch_version(),
         samzoo_config=b.samzoo_config(), scores_max=float(b.outputs["scores"].max()),

@@ -42,17 +42,19 @@ def reproducibility_tolerance(scores_max: float, embeddings_max: float = 1.0) ->
 _ANY = {"min": 1, "step": 1}
 
 
-def tensors(files: Mapping[str, str], sha: Mapping[str, str]) -> tuple[list[dict], list[dict]]:
+def tensors(files: Mapping[str, str], sha: Mapping[str, str], samples: Mapping[str, str]) -> tuple[list[dict], list[dict]]:
     """Inputs and outputs with micro-sam's tensor ids, axes and dtypes (batch fixed to 1).
 
-    ``files`` maps tensor ids to test-tensor files; input and output ``embeddings`` share one file.
+    ``files`` and ``samples`` map tensor ids to test- and sample-tensor files; input and output ``embeddings``
+    share their files.
     """
     batch = {"type": "batch", "size": 1}
     obj_in = {"type": "index", "id": "object", "size": _ANY}
     emb_channels = {"type": "channel", "channel_names": [f"c{i}" for i in range(256)]}
 
     def t(tid: str, axes: list, dtype: str, optional: bool = False, **extra) -> dict:
-        d = {"id": tid, "axes": axes, "test_tensor": file_entry(files[tid], sha), "data": {"type": dtype}}
+        d = {"id": tid, "axes": axes, "test_tensor": file_entry(files[tid], sha), "sample_tensor": file_entry(samples[tid], sha),
+             "data": {"type": dtype}}
         if optional:
             d["optional"] = True
         d.update(extra)
@@ -96,6 +98,7 @@ class RdfInputs:
     spec: ModelSpec
     version: str
     files: Mapping[str, str]  # tensor id -> test-tensor file name
+    samples: Mapping[str, str]  # tensor id -> sample-tensor file name
     sha: Mapping[str, str]  # file name -> sha256 of every staged file
     weights_file: str
     architecture: tuple[str, str]  # the architecture file and its callable
@@ -111,7 +114,7 @@ class RdfInputs:
 def model_rdf(inputs: RdfInputs) -> dict[str, Any]:
     """The rdf.yaml content of a package."""
     spec, sha = inputs.spec, inputs.sha
-    tensor_inputs, tensor_outputs = tensors(inputs.files, sha)
+    tensor_inputs, tensor_outputs = tensors(inputs.files, sha, inputs.samples)
     rdf = metadata_rdf(spec, inputs.version)
     rdf["inputs"] = tensor_inputs
     rdf["outputs"] = tensor_outputs

@@ -1,4 +1,5 @@
-"""The files every package kind stages the same way: test tensors, cover, documentation, environment, architecture, rdf.yaml."""
+"""The files every package kind stages the same way: test and sample tensors, cover, documentation, environment, architecture,
+rdf.yaml."""
 
 from __future__ import annotations
 
@@ -11,16 +12,19 @@ import numpy as np
 
 from ..plumbing.hashing import file_digest
 from . import rdf as rdf_mod
+from .sample_tensors import save_sample_tensors
 
 if TYPE_CHECKING:
     from .context import BuildContext
     from .package_kind import PackageKind
 
 
-def save_test_tensors(staging: Path, kind: PackageKind, arrays: Mapping[str, np.ndarray]) -> None:
-    """Each test tensor of the kind (tensor id -> array) as the .npy file the kind names."""
+def save_test_tensors(staging: Path, kind: PackageKind, arrays: Mapping[str, np.ndarray]) -> dict[str, str]:
+    """Each test tensor of the kind (tensor id -> array) as the .npy file the kind names, and its sample tensor
+    (:mod:`.sample_tensors`); returns tensor id -> sample-tensor file."""
     for key, fname in kind.test_tensor_files.items():
         np.save(staging / fname, np.ascontiguousarray(arrays[key]), allow_pickle=False)
+    return save_sample_tensors(staging, kind.sample_tensors, arrays)
 
 
 def write_common_files(b: BuildContext, staging: Path, kind: PackageKind, cover: bytes, documentation: str) -> None:

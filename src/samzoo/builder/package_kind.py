@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from .sample_tensors import View
+
 
 @dataclass(frozen=True)
 class PackageKind:
@@ -16,6 +18,7 @@ class PackageKind:
     title: str  # how messages name a package of this kind
     suffix: str  # the default file name's mark (the two kinds of one model never share a default name)
     test_tensor_files: Mapping[str, str]  # tensor id -> test-tensor file
+    sample_tensors: Mapping[str, tuple[str, View]]  # tensor id -> (sample-tensor file stem, how it is shown)
     architecture_file: str  # the architecture file's name inside the package
     architecture_callable: str
     architecture_source: Path  # the file shipped (samzoo.architectures)
@@ -25,3 +28,4 @@ class PackageKind:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "test_tensor_files", MappingProxyType(dict(self.test_tensor_files)))
+        object.__setattr__(self, "sample_tensors", MappingProxyType(dict(self.sample_tensors)))

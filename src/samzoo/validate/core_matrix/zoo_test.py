@@ -14,11 +14,7 @@ is a failed release, never a crash.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +22,7 @@ from collections.abc import Sequence
 
 from .releases import KNOWN_RELEASES, core_requirements
 from ..environment_file import EnvRequirements
+from .env_script import EnvScriptError, run_env_script
 from .envs import EnvBuildError, ensure_env
 from ..result import CoreResult
 from ...plumbing.errors import one_line
@@ -86,21 +83,12 @@ def zoo_passed(summary: dict[str, Any]) -> bool:
 
 
 def _run_script(python: Path, source: str, sha256: str | None) -> dict[str, Any]:
-    """Run the zoo's call in the environment's interpreter; the summary it wrote."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
-    with tempfile.TemporaryDirectory(prefix="samzoo-matrix-") as tmp:
-        out = Path(tmp) / "summary.json"
-        try:
-            proc = subprocess.run([str(python), str(SCRIPT), source, sha256 or "-", str(out)], cwd=tmp, env=env,
-                                  capture_output=True, text=True, timeout=TEST_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            return {"status": "timeout", "details": [{"name": "test_description", "status": "failed", "errors": [
-                {"loc": "", "msg": f"did not finish within {TEST_TIMEOUT_S} s"}]}]}
-        if not out.is_file():
-            tail = one_line((proc.stderr or proc.stdout or "no output")[-400:], 200)
-            return {"status": "crashed", "details": [{"name": "test process", "status": "failed", "errors": [
-                {"loc": "", "msg": f"exited with code {proc.returncode} without a summary: {tail}"}]}]}
-        return json.loads(out.read_text(encoding="utf-8"))
+    """Run the zoo's call in the environment's interpreter; the summary it wrote (a failed one when it wrote none)."""
+    try:
+        return run_env_script(python, SCRIPT, [source, sha256 or "-"], TEST_TIMEOUT_S)
+    except EnvScriptError as e:
+        status, name = ("timeout", "test_description") if e.timed_out else ("crashed", "test process")
+        return {"status": status, "details": [{"name": name, "status": "failed", "errors": [{"loc": "", "msg": str(e)}]}]}
 
 
 def check_release(source: str, sha256: str | None, env_reqs: EnvRequirements, core: str,
