@@ -56,7 +56,7 @@ def _run_bash(code: str, cwd: Path, env: dict[str, str]) -> subprocess.Completed
 
 
 @pytest.mark.slow
-def test_quickstarts_run_as_written(tmp_path, vit_t_checkpoint):
+def test_quickstarts_run_as_written(tmp_path, vit_t_checkpoint, hypha_zoo):
     import shutil
 
     blocks = quickstarts()
@@ -65,9 +65,16 @@ def test_quickstarts_run_as_written(tmp_path, vit_t_checkpoint):
     shutil.copy(vit_t_checkpoint, work / "best.pt")
     env = _shell(tmp_path)
 
-    _run_bash(blocks["publish"][1], work, env)  # 1. publish: register, build (+validate)
+    # 1. publish: register, build, publish (validate, newest spec, upload) to a real zoo server on 127.0.0.1
+    zoo_env = {**env, "SAMZOO_ZOO_SERVER": hypha_zoo.url, "BIOIMAGEIO_HYPHA_UPLOAD_TOKEN": hypha_zoo.tokens["alice"]}
+    published = _run_bash(blocks["publish"][1], work, zoo_env)
     packages = sorted((work / "release").glob("*.zip"))
     assert len(packages) == 1, list(work.iterdir())
+    zoo_id = re.search(r"zoo id: (\S+)", published.stdout).group(1)
+    art = hypha_zoo.call("read", artifact_id=f"bioimage-io/{zoo_id}", stage=True)
+    assert art["manifest"]["status"] == "request-review" and art["versions"] == []
+    spec = yaml.safe_load((tmp_path / "config" / "samzoo" / "catalog" / "vit_t_mylab.yaml").read_text())
+    assert spec["nickname"] == zoo_id  # recorded in the user catalog entry: the next build is a new version
 
     workflow = yaml.safe_load(blocks["ci"][1])  # 2. CI: the workflow's samzoo steps
     steps = [s["run"] for job in workflow["jobs"].values() for s in job["steps"] if "samzoo" in s.get("run", "")

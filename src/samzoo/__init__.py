@@ -2,8 +2,9 @@
 
 Modules: ``catalog`` (model specs and names), ``recommend`` (which model to use),
 ``builder`` (checkpoint -> zoo package), ``validate`` (check any SAM package),
-``resolver`` (load a model by name through a verified cache), ``pipeline``
-(build and validate the whole catalog), ``cli``.
+``resolver`` (load a model by name through a verified cache), ``publisher``
+(upload a package to the zoo as a draft for review), ``pipeline`` (build, validate
+and release the whole catalog), ``cli``.
 
 Modules are imported when first used (a worker process of samzoo imports only what it runs)::
 
@@ -12,6 +13,7 @@ Modules are imported when first used (a worker process of samzoo imports only wh
     paths = samzoo.resolve("noisy-ox/1.2")       # local weight paths
     result = samzoo.build_package("vit_b_lm", "best.pt", output="out.zip")
     report = samzoo.validate_package("out.zip")
+    outcome = samzoo.publish("out.zip")           # a draft for review on the zoo (token: $BIOIMAGEIO_HYPHA_UPLOAD_TOKEN)
 """
 
 from importlib import import_module
@@ -46,6 +48,8 @@ _LAZY = {
     "validate_package": ("samzoo.validate", "validate_package"),
     "ValidationOptions": ("samzoo.validate", "ValidationOptions"),
     "build_all": ("samzoo.pipeline", "build_all"),
+    "publish": ("samzoo.pipeline", "publish"),
+    "release": ("samzoo.pipeline", "release"),
 }
 
 __all__ = ["SamzooError", "SpecError", "UnknownModelError", "__version__", *_LAZY]

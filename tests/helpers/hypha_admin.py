@@ -13,8 +13,9 @@ import json
 import os
 import sys
 
-ADJECTIVES = ["affable", "ambitious", "amiable", "brave", "calm", "charismatic", "diplomatic", "noisy", "placid", "witty"]
-ANIMALS = ["otter", "ox", "bug", "crab", "hedgehog", "lizard", "pig", "wombat", "rhino", "kangaroo"]
+#: the zoo's vocabulary, less the words of the family's ids (a real zoo never assigns an id twice; this one knows no models)
+ADJECTIVES = ["affable", "ambitious", "amiable", "brave", "calm", "charismatic", "placid", "witty", "zealous", "jolly"]
+ANIMALS = ["otter", "hedgehog", "lizard", "pig", "wombat", "rhino", "kangaroo", "panda", "lynx", "heron"]
 
 
 def mint(user: str, expires_in: int, secret: str | None = None) -> str:

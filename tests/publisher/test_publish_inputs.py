@@ -82,3 +82,11 @@ def test_cli_usage_errors_exit_2(tmp_path):
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     proc = run_cli("publish", str(tmp_path / "missing.zip"), "--server", "ftp://x", env={"BIOIMAGEIO_HYPHA_UPLOAD_TOKEN": "abc"})
     assert proc.returncode == 2 and "--server" in proc.stderr, proc.stderr
+
+
+def test_an_automatic_package_with_its_models_id_is_refused(tmp_path):
+    pkg = tmp_path / "ais"
+    pkg.mkdir()
+    (pkg / "rdf.yaml").write_text(RDF + "id: diplomatic-bug\nconfig:\n  samzoo:\n    mode: automatic\n")
+    proc = run_cli("publish", str(pkg), env={"BIOIMAGEIO_HYPHA_UPLOAD_TOKEN": "abc", "SAMZOO_ZOO_SERVER": "http://127.0.0.1:9"})
+    assert proc.returncode == 1 and "automatic (AIS) package" in proc.stderr and len(proc.stderr.splitlines()) == 1, proc.stderr

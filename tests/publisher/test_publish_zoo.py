@@ -231,3 +231,19 @@ def _full_env(zoo, cache: Path) -> dict[str, str]:
     import os
 
     return {**os.environ, **_env(zoo, cache=cache)}
+
+
+def test_a_package_failing_validation_is_not_uploaded(hypha_zoo, built, tmp_path):
+    import zipfile
+
+    zoo = hypha_zoo
+    src = _new_model(built, tmp_path, "Broken Weights")
+    broken = tmp_path / "broken.zip"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(broken, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            zout.writestr(info, data[:-64] + bytes(64) if info.filename == "vit_t.pt" else data)  # same size, other bytes
+    before = _drafts(zoo)
+    line = _one_line_error(_publish(zoo, broken, "--no-spec-check"))
+    assert "fails `samzoo validate`" in line
+    assert _drafts(zoo) == before

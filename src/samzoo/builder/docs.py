@@ -18,7 +18,7 @@ def model_rules(spec: ModelSpec, catalog: Catalog) -> list[str]:
     """The "Choosing a Model" rules that concern this model: its domain's (or, without one, the general advice)."""
     domain = [s for s in catalog.current(spec.domain) if s.recommend and is_builtin(s)]
     specs = sorted(domain, key=lambda s: (_ROLE_ORDER[s.recommend.role], s.model_type))
-    lines = [f"- {s.recommend.role}: `{s.model_type}`" + (f" ({s.emoji} {s.nickname})" if s.nickname else "")
+    lines = [f"- {s.recommend.role}: `{s.model_type}`" + (f" ({s.emoji + ' ' if s.emoji else ''}{s.nickname})" if s.nickname else "")
              + f". {s.recommend.reason}" for s in specs]
     if spec.recommend and spec not in specs:
         lines.insert(0, f"- this model, {spec.recommend.role}: {spec.recommend.reason}")
@@ -68,7 +68,7 @@ _TENSOR_TABLE = """| tensor | axes | dtype | meaning |
 def documentation(spec: ModelSpec, catalog: Catalog, version: str, *, test_source: str, n_objects: int,
                   has_decoder: bool, extra_files: tuple[str, ...] = ()) -> str:
     """The Markdown text of ``documentation.md`` (``extra_files``: the TorchScript weights and ONNX decoder, if any)."""
-    zoo = f" ({spec.emoji} `{spec.nickname}/{version}` on the BioImage.IO Model Zoo)" if spec.nickname else ""
+    zoo = f" ({spec.emoji + ' ' if spec.emoji else ''}`{spec.nickname}/{version}` on the BioImage.IO Model Zoo)" if spec.nickname else ""
     decoder = (
         f"\nThe package also holds the instance-segmentation decoder (`{spec.encoder}_decoder.pt`, an attachment) "
         "used for automatic instance segmentation.\n" if has_decoder else ""
@@ -157,7 +157,7 @@ def _formats_section(encoder: str, extra_files: tuple[str, ...]) -> str:
 def ais_documentation(b: BuildContext, n_objects: int, min_side: int) -> str:
     """documentation.md of an automatic (AIS) package."""
     spec, version = b.spec, b.decision.version
-    zoo = f" ({spec.emoji} `{spec.nickname}/{version}` on the BioImage.IO Model Zoo)" if spec.nickname else ""
+    zoo = f" ({spec.emoji + ' ' if spec.emoji else ''}`{spec.nickname}/{version}` on the BioImage.IO Model Zoo)" if spec.nickname else ""
     params = "\n".join(f"| `{k}` | {v} |" for k, v in b.ais_params.items())
     cites = "\n".join(f"- {c.text}" + (f" [doi:{c.doi}](https://doi.org/{c.doi})" if c.doi else "") for c in spec.citations)
     return f"""# {spec.display_name}: `{spec.model_type}`, version {version}, automatic instance segmentation{zoo}

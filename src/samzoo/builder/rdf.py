@@ -86,7 +86,8 @@ def metadata_rdf(spec: ModelSpec, version: str) -> dict[str, Any]:
     }
     if spec.nickname:
         rdf["id"] = spec.nickname
-        rdf["id_emoji"] = spec.emoji
+        if spec.emoji:
+            rdf["id_emoji"] = spec.emoji
     rdf["version"] = version
     rdf["authors"] = [_person(p, known) for p in spec.authors] or [{"name": "unknown"}]
     # a maintainer needs a github_user; only users bioimageio.spec knows offline

@@ -158,8 +158,8 @@ class ModelSpec(_Frozen):
             raise ValueError(f"current_version {self.current_version!r} is not one of the versions {labels}")
         if not self.model_type.startswith(self.encoder):
             raise ValueError(f"model_type {self.model_type!r} must start with its encoder {self.encoder!r}")
-        if (self.nickname is None) != (self.emoji is None):
-            raise ValueError("nickname and emoji go together: give both or neither")
+        if self.emoji is not None and self.nickname is None:  # a nickname alone: a zoo id assigned at upload, emoji unknown
+            raise ValueError("an emoji needs a nickname: give both, or neither")
         zoo = [v.zoo_version for v in self.versions if v.zoo_version]
         if len(set(zoo)) != len(zoo):
             raise ValueError(f"versions: duplicate zoo_version in {zoo}")

@@ -207,6 +207,9 @@ def record_zoo_id(name: str, zoo_id: str, directory: str | os.PathLike | None = 
     spec = load_spec_file(target)
     if spec.nickname:
         return None
+    taken = [s.model_type for s in load_catalog().all() if s.nickname == zoo_id]
+    if taken:
+        raise SamzooError(f"{zoo_id} is already the nickname of {taken[0]} in the catalog; set the nickname of {name} by hand")
     updated = _validated(name, {**yaml.safe_load(dump_spec(spec)), "nickname": zoo_id})
     first = target.read_text(encoding="utf-8").split("\n", 1)[0]
     header = first + "\n" if first.startswith("#") else ""

@@ -25,7 +25,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         print_json(info)
         return 0
     s, v = ref.spec, ref.version
-    print(f"{s.model_type}@{v.version}  {s.display_name}" + (f"  {s.emoji} {s.nickname}" if s.nickname else ""))
+    print(f"{s.model_type}@{v.version}  {s.display_name}" + ("  " + " ".join(filter(None, (s.emoji, s.nickname))) if s.nickname else ""))
     print(f"  {s.description}")
     print(f"  encoder {s.encoder}, domain {s.domain} ({s.category}), status {s.status}, current {s.current_version}")
     if ref.zoo_id:

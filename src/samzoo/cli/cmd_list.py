@@ -30,7 +30,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     for s in specs:
         versions = [v for v in s.versions if args.all_versions or v.version == s.current_version]
         for v in versions:
-            nick = f"{s.emoji} {s.nickname}" if s.nickname else "-"
+            nick = f"{s.emoji} {s.nickname}" if s.emoji else s.nickname if s.nickname else "-"
             rows.append([s.model_type, v.version + ("*" if v.version == s.current_version else ""), v.zoo_version or "-", s.encoder, s.category, nick])
     print(table(rows, ["MODEL TYPE", "VERSION", "ZOO", "ENCODER", "CATEGORY", "NICKNAME"]))
     if args.all_versions:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..plumbing.errors import ArgumentError, RunTimeFailure
+from ..plumbing.errors import ArgumentError, RunTimeFailure, SamzooError
 from ..publisher import PublishPlan, PublishResult, UploadToken, publish_package, read_token, server_url
 from ..publisher.package_members import PackageFiles, open_package
 from ..publisher.publish import plan_publish
@@ -71,10 +71,11 @@ def _newest_spec(package: str | Path) -> tuple[str, ...]:
     from ..validate.core_matrix.spec_release import check_with_spec
 
     verdict = check_with_spec(Path(package))
-    if verdict.errors:
+    if not verdict.valid:
+        first = verdict.errors[0] if verdict.errors else f"status {verdict.status}"
         raise PublishRefused(f"{package}: bioimageio.spec {verdict.spec_version} (the newest release) finds {len(verdict.errors)} "
-                             f"error(s): {verdict.errors[0]}; fix the package before publishing")
-    return tuple(verdict.warnings)
+                             f"error(s): {first}; fix the package before publishing")
+    return tuple(f"bioimageio.spec {verdict.spec_version}: {w}" for w in verdict.warnings)
 
 
 def _record_in_catalog(pkg: PackageFiles, result: PublishResult) -> Path | None:
@@ -84,7 +85,7 @@ def _record_in_catalog(pkg: PackageFiles, result: PublishResult) -> Path | None:
         return None
     from ..catalog import record_zoo_id
 
-    return record_zoo_id(model_type, result.zoo_id)
+    return record_zoo_id(model_type, result.zoo_id)  # a SamzooError here says what to set by hand (the upload is done)
 
 
 def publish(package: str | Path, *, server: str | None = None, token: UploadToken | None = None, token_file: str | Path | None = None,
@@ -114,4 +115,8 @@ def publish(package: str | Path, *, server: str | None = None, token: UploadToke
     warnings = _newest_spec(package) if check_spec else ()
     stage("uploading")
     result = publish_package(package, server=server, token=token, progress=progress)
-    return PublishOutcome(plan, result, validation, warnings, _record_in_catalog(pkg, result))
+    try:
+        recorded = _record_in_catalog(pkg, result)
+    except SamzooError as e:
+        recorded, warnings = None, (*warnings, f"the zoo id was not recorded in the catalog: {e}")
+    return PublishOutcome(plan, result, validation, warnings, recorded)

@@ -92,3 +92,43 @@ class HashMismatchError(RunTimeFailure):
             "The file is corrupt or not the one the catalog names; delete it and download again, "
             "or check the hash in the spec."
         )
+
+
+class BackgroundHash:
+    """An incremental hash fed in order from one thread and computed in another (sha256 releases the GIL).
+
+    ``update(chunk)`` returns at once while earlier chunks are still hashed, so reading or sending the
+    next chunk overlaps hashing this one; at most ``depth`` chunks wait. ``hexdigest()`` waits for all.
+    """
+
+    def __init__(self, alg: str = "sha256", depth: int = 4) -> None:
+        import queue
+        import threading
+
+        self._hash = hasher(alg)
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._thread = threading.Thread(target=self._run, name="samzoo-hash", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (chunk := self._queue.get()) is not None:
+            self._hash.update(chunk)
+
+    def update(self, chunk: bytes) -> None:
+        self._queue.put(chunk)
+
+    def hexdigest(self) -> str:
+        self.close()
+        return self._hash.hexdigest()
+
+    def close(self) -> None:
+        """Stop the thread (after the chunks given so far); safe to call twice."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    def __enter__(self) -> BackgroundHash:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

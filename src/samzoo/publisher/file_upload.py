@@ -6,11 +6,11 @@ holds a file that was not verified. Nothing is held in memory beyond one chunk.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from ..plumbing.hashing import BackgroundHash
 from .package_members import BadPackageError, Member, PackageFiles
 from .zoo_api import ZooApi, ZooError
 
@@ -39,9 +39,8 @@ class ReadBackMismatch(ZooError):
 class _HashingReader:
     """A file-like body for ``requests``: reads the source in large chunks, hashes and counts what is sent."""
 
-    def __init__(self, source: BinaryIO, member: Member, bar: Any) -> None:
-        self.source, self.member, self.bar = source, member, bar
-        self.hash = hashlib.sha256()
+    def __init__(self, source: BinaryIO, member: Member, bar: Any, digest: BackgroundHash) -> None:
+        self.source, self.member, self.bar, self.hash = source, member, bar, digest
         self.sent = 0
 
     def __len__(self) -> int:
@@ -58,31 +57,31 @@ class _HashingReader:
         return chunk
 
 
-def send(api: ZooApi, artifact: str, pkg: PackageFiles, member: Member, progress: Progress | None = None) -> str:
-    """Upload one member; the sha256 of the bytes sent."""
-    url = api.file_url(artifact, member.path, upload=True)
+def send(api: ZooApi, artifact: str, pkg: PackageFiles, member: Member, progress: Progress | None = None, url: str | None = None) -> str:
+    """Upload one member (to ``url``, else a new presigned URL); the sha256 of the bytes sent."""
+    url = url or api.file_url(artifact, member.path, upload=True)
     bar = progress(member.path) if progress else None
     if bar is not None:
         bar.total = member.size
     try:
-        with pkg.open(member) as f:
-            body = _HashingReader(f, member, bar)
+        with pkg.open(member) as f, BackgroundHash("sha256") as digest:
+            body = _HashingReader(f, member, bar, digest)
             api.put_bytes(url, body, member.size)
+            if body.sent != member.size:
+                raise BadPackageError(f"{member.path}: {body.sent} bytes read, {member.size} declared; the package is broken")
+            return digest.hexdigest()
     finally:
         if bar is not None:
             bar.close()
-    if body.sent != member.size:
-        raise BadPackageError(f"{member.path}: {body.sent} bytes read, {member.size} declared; the package is broken")
-    return body.hash.hexdigest()
 
 
 def remote_sha256(api: ZooApi, artifact: str, path: str, size: int, stage: bool = True) -> str:
     """The sha256 of a file on the server (streamed; more than ``size`` bytes is an error)."""
-    h = hashlib.sha256()
-    with api.stream(api.file_url(artifact, path, upload=False, stage=stage), size) as chunks:
+    url = api.file_url(artifact, path, upload=False, stage=stage)
+    with BackgroundHash("sha256") as digest, api.stream(url, size) as chunks:
         for chunk in chunks:
-            h.update(chunk)
-    return h.hexdigest()
+            digest.update(chunk)
+        return digest.hexdigest()
 
 
 def read_back(api: ZooApi, artifact: str, member: Member) -> str:
@@ -90,11 +89,12 @@ def read_back(api: ZooApi, artifact: str, member: Member) -> str:
     return remote_sha256(api, artifact, member.path, member.size)
 
 
-def upload_verified(api: ZooApi, artifact: str, pkg: PackageFiles, member: Member, progress: Progress | None = None) -> UploadedFile:
-    """Send ``member`` and verify the copy; send it once more if it differs; :class:`ReadBackMismatch` after that."""
+def upload_verified(api: ZooApi, artifact: str, pkg: PackageFiles, member: Member, progress: Progress | None = None,
+                    url: str | None = None) -> UploadedFile:
+    """Send ``member`` (to ``url`` first) and verify the copy; send it once more if it differs; :class:`ReadBackMismatch` after that."""
     got = sent = ""
-    for _attempt in range(2):
-        sent = send(api, artifact, pkg, member, progress)
+    for attempt in range(2):
+        sent = send(api, artifact, pkg, member, progress, url if attempt == 0 else None)
         got = read_back(api, artifact, member)
         if got == sent:
             return UploadedFile(member.path, member.size, sent, True)

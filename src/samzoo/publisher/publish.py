@@ -91,7 +91,8 @@ def _sync_files(api: ZooApi, aid: str, plan: PublishPlan, progress: Progress | N
         _unmark(api, aid, pkg, plan.zoo_state)
     for path in strangers:
         api.call("remove_file", artifact_id=aid, file_path=path)
-    done += [upload_verified(api, aid, pkg, m, progress) for m in todo]
+    urls = api.upload_urls(aid, [m.path for m in todo])  # one call for every file to send
+    done += [upload_verified(api, aid, pkg, m, progress, urls[m.path]) for m in todo]
     order = {m.path: i for i, m in enumerate(pkg.members)}
     return tuple(sorted(done, key=lambda f: order[f.path]))
 

@@ -27,6 +27,8 @@ CALL_DEADLINE_S = 120.0
 TIMEOUT = (10.0, 60.0)
 MAX_REDIRECTS = 5
 MAX_LISTED = 10_000
+#: how long a presigned upload URL stays valid (a slow link may take hours for many GB)
+UPLOAD_URL_S = 24 * 3600
 MAX_DEPTH = 16
 _CHUNK = 1024 * 1024
 
@@ -106,11 +108,18 @@ class ZooApi:
 
     def file_url(self, artifact: str, path: str, *, upload: bool, stage: bool = True) -> str:
         """A presigned URL to upload (``put_file``) or download (``get_file``) one file of an artifact."""
-        fn = "put_file" if upload else "get_file"
-        answer = self.call(fn, artifact_id=artifact, file_path=path) if upload else self.call(fn, artifact_id=artifact, file_path=path, stage=stage)
-        if not isinstance(answer, str) or not answer.startswith(("http://", "https://")) or len(answer) > 8192:
-            raise ZooError(one_line(f"the zoo server's {fn} did not answer with a URL ({type(answer).__name__}); is this a hypha server?"))
-        return answer
+        if upload:
+            return self.upload_urls(artifact, [path])[path]
+        return _checked_url(self.call("get_file", artifact_id=artifact, file_path=path, stage=stage), "get_file")
+
+    def upload_urls(self, artifact: str, paths: list[str]) -> dict[str, str]:
+        """Presigned upload URLs for many files in one call (valid :data:`UPLOAD_URL_S`)."""
+        if not paths:
+            return {}
+        answer = self.call("put_file", artifact_id=artifact, file_path=list(paths), expires_in=UPLOAD_URL_S)
+        if not isinstance(answer, dict) or set(answer) != set(paths):
+            raise ZooError("the zoo server's put_file did not answer with one URL per file; is this a hypha server?")
+        return {p: _checked_url(answer[p], "put_file") for p in paths}
 
     def list_all(self, artifact: str, stage: bool = True, folder: str = "", depth: int = 0) -> dict[str, int]:
         """Every file of an artifact (path -> size), folders walked to a bounded depth and count."""
@@ -164,6 +173,12 @@ class ZooApi:
             raise self._fail(what, f"the connection broke ({_cause(e)}); run the same command again") from None
 
 
+def _checked_url(answer: Any, fn: str) -> str:
+    if not isinstance(answer, str) or not answer.startswith(("http://", "https://")) or len(answer) > 8192:
+        raise ZooError(one_line(f"the zoo server's {fn} did not answer with a URL ({type(answer).__name__}); is this a hypha server?"))
+    return answer
+
+
 def _no_netrc(request: requests.PreparedRequest) -> requests.PreparedRequest:
     """An auth hook that adds nothing: with it set, requests never reads ``~/.netrc`` into our headers."""
     return request
@@ -179,7 +194,9 @@ def _read_bounded(r: requests.Response, deadline: float) -> bytes:
     if declared.isdigit() and int(declared) > MAX_JSON_BYTES:
         raise _TooLarge(f"an answer of {int(declared)} bytes, more than the {MAX_JSON_BYTES} samzoo reads; is this a hypha server?")
     out = bytearray()
-    while chunk := r.raw.read1(64 * 1024, decode_content=True):  # what has arrived, so a trickle meets the deadline check
+    read1 = getattr(r.raw, "read1", None)  # what has arrived, so a trickle meets the deadline check (urllib3 >= 2.1)
+    chunks = iter(lambda: read1(64 * 1024), b"") if read1 else r.iter_content(64 * 1024)
+    for chunk in chunks:
         out += chunk
         if len(out) > MAX_JSON_BYTES:
             raise _TooLarge(f"an answer larger than the {MAX_JSON_BYTES} bytes samzoo reads; is this a hypha server?")
