@@ -115,3 +115,17 @@ def test_functions_take_few_positional_parameters():
     assert not new, f"functions with more than {MAX_POSITIONAL} positional parameters (make the rest keyword-only or an object): {new}"
     gone = {k: [f for f in v if f not in found.get(k, [])] for k, v in KNOWN_MANY_POSITIONAL.items()}
     assert not {k: v for k, v in gone.items() if v}, f"fixed: remove them from KNOWN_MANY_POSITIONAL: {gone}"
+
+
+def test_no_lazy_name_is_also_a_submodule():
+    """A package's lazy attribute must not share its name with a submodule: importing the submodule would shadow it."""
+    import importlib
+    import pkgutil
+
+    for init in sorted(SRC.rglob("__init__.py")):
+        package = ".".join(init.parent.relative_to(SRC.parent).parts)
+        lazy = getattr(importlib.import_module(package), "_LAZY", None)
+        if not lazy:
+            continue
+        submodules = {m.name for m in pkgutil.iter_modules([str(init.parent)])}
+        assert not set(lazy) & submodules, f"{package}: lazy names that are also submodules: {sorted(set(lazy) & submodules)}"

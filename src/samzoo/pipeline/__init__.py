@@ -2,7 +2,7 @@
 
 ``catalog_builds``: build (and validate) every selected catalog model into one folder (``build_all``).
 ``publishing``: validate a package, check it against the newest spec, then publish it as a draft (``publish``).
-``release``: publish exactly the built models whose package changed since what is recorded as on the zoo.
+``releasing``: publish exactly the built models whose package changed since what is recorded as on the zoo.
 Names are imported when first used (``samzoo publish`` never imports the builder).
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 _LAZY = {
     **dict.fromkeys(("BuildRecord", "Selection", "build_all", "fingerprint", "read_index", "write_index"), ".catalog_builds"),
     **dict.fromkeys(("PublishOutcome", "publish"), ".publishing"),
-    **dict.fromkeys(("ReleaseRecord", "release"), ".release"),
+    **dict.fromkeys(("ReleaseRecord", "release"), ".releasing"),
 }
 
 __all__ = ["BuildRecord", "PublishOutcome", "ReleaseRecord", "Selection", "build_all", "fingerprint", "publish", "read_index", "release",

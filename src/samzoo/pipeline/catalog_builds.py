@@ -56,7 +56,7 @@ class BuildRecord:
     inputs: str | None = None
     package_stat: tuple[int, int] | None = None
     validation: dict[str, Any] | None = field(default=None, repr=False)
-    published: dict[str, Any] | None = None  # the last release of this model (pipeline/release.py): draft, files, status
+    published: dict[str, Any] | None = None  # the last release of this model (pipeline/releasing.py): draft, files, status
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
