@@ -1,24 +1,21 @@
-"""Where the zoo's upload server is, which collection takes drafts, and the upload token (never shown)."""
+"""The upload token (never shown) and a draft's review URL; where the zoo is: :mod:`samzoo.plumbing.zoo_address`."""
 
 from __future__ import annotations
 
 import os
 import string
-import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..plumbing.errors import ArgumentError, RunTimeFailure
 from ..plumbing.untrusted import read_text_bounded
+from ..plumbing.zoo_address import COLLECTION, DEFAULT_SERVER, SERVER_ENV, artifact_id, server_url
 
-#: the public zoo's hypha server
-DEFAULT_SERVER = "https://hypha.aicell.io"
-#: environment variable naming another server (e.g. a local one for tests)
-SERVER_ENV = "SAMZOO_ZOO_SERVER"
+__all__ = ["COLLECTION", "DEFAULT_SERVER", "SERVER_ENV", "TOKEN_ENV", "NoTokenError", "UploadToken", "artifact_id", "read_token",
+           "review_url", "server_url"]
+
 #: the variable bioimageio.spec reads for the same token
 TOKEN_ENV = "BIOIMAGEIO_HYPHA_UPLOAD_TOKEN"
-#: the zoo's collection: ``workspace/alias``
-COLLECTION = "bioimage-io/bioimage.io"
 #: where a maintainer gets a token
 TOKEN_PAGE = "https://bioimage.io/#/api?tab=hypha-rpc"
 MAX_TOKEN_CHARS = 16 * 1024
@@ -65,22 +62,6 @@ def read_token(token_file: str | Path | None = None) -> UploadToken:
     if value is None:
         raise NoTokenError(f"no upload token: set {TOKEN_ENV} or pass a token file; get a token at {TOKEN_PAGE}")
     return _checked(value, f"${TOKEN_ENV}")
-
-
-def server_url(server: str | None = None) -> str:
-    """The zoo server's base URL: ``server``, else ``$SAMZOO_ZOO_SERVER``, else the public zoo."""
-    raw = server or os.environ.get(SERVER_ENV) or DEFAULT_SERVER
-    parsed = urllib.parse.urlparse(raw.strip())
-    if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query or parsed.fragment:
-        where = "server" if server else SERVER_ENV
-        raise ArgumentError("server", f"{raw!r} is not a server URL (http(s)://host[:port]); from {where}")
-    return raw.strip().rstrip("/")
-
-
-def artifact_id(zoo_id: str) -> str:
-    """``diplomatic-bug`` -> ``bioimage-io/diplomatic-bug`` (the workspace-qualified id the server wants)."""
-    workspace = COLLECTION.split("/", 1)[0]
-    return zoo_id if "/" in zoo_id else f"{workspace}/{zoo_id}"
 
 
 def review_url(server: str, artifact: str) -> str:
