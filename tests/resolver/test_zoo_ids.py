@@ -72,12 +72,16 @@ def test_a_served_package_is_fetched_verified_and_cached(tmp_path, monkeypatch):
         assert fetch_zoo_package("tiny-fox/v0", offline=True) == folder
         with pytest.raises(SamzooError, match="offline"):
             fetch_zoo_package("tiny-fox", offline=True)  # the latest was never fetched
-        # the server now holds a file that is not what the rdf says: refused, nothing kept, the old copy untouched
-        srv.add("/bioimage-io/artifacts/tiny-fox/files/x.npy", b"\x93NUMPY" + bytes(100), corrupt=True)
+        latest = fetch_zoo_package("tiny-fox")
+        readme = "/bioimage-io/artifacts/tiny-fox/files/README.md"
+        gets = srv.gets[readme]
+        assert fetch_zoo_package("tiny-fox") == latest and srv.gets[readme] == gets  # same rdf: the folder is kept
+        # a server holding a file that is not what the rdf says: refused, nothing kept
+        _serve_package(srv, "bad-fox", {"x.npy": b"\x93NUMPY" + bytes(200)})
+        srv.add("/bioimage-io/artifacts/bad-fox/files/x.npy", b"\x93NUMPY" + bytes(200), corrupt=True)
         with pytest.raises(RunTimeFailure, match="nothing was kept"):
-            fetch_zoo_package("tiny-fox")
-        assert not list((tmp_path / "samzoo-cache" / "zoo").glob("*/tiny-fox/latest"))
-        assert (folder / "x.npy").is_file()
+            fetch_zoo_package("bad-fox")
+        assert not list((tmp_path / "samzoo-cache" / "zoo").glob("*/bad-fox/latest"))
 
 
 def test_a_missing_id_is_one_line_exit_2(tmp_path):

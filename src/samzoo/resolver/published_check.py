@@ -1,8 +1,9 @@
 """Are the catalog's published weight files still what it records? Presence, size and (deep) hash, per URL.
 
 For every catalog version with weights (encoder and decoder ``url`` + ``hash``), one ``HEAD`` (a ranged
-``GET bytes=0-0`` when the server refuses HEAD) with redirects followed by hand, then with ``deep`` one
-streamed ``GET`` through the resolver's download path, hashed as it arrives (nothing is written). Classes:
+``GET bytes=0-0`` when the server refuses HEAD), or with ``deep`` one streamed ``GET`` hashed as it arrives
+(nothing is written; bounded as the resolver's downloads: read time-out and minimum rate), redirects followed
+by hand. Classes:
 
 ``ok``           there, same size (when one is known) and, with ``deep``, same hash
 ``changed``      another size, or (``deep``) another hash
@@ -22,6 +23,7 @@ with the catalog's current versions of the same model types.
 from __future__ import annotations
 
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,10 +31,10 @@ from dataclasses import dataclass, field
 
 from ..catalog import Catalog, ModelRef, WeightFile
 from ..plumbing.cache_root import cache_root
-from ..plumbing.hashing import Digest, hasher
+from ..plumbing.hashing import Digest, file_hash, hasher
 from ..plumbing.offline import is_offline
 from .store import WeightCache
-from .transfer import TransferError, download
+from .transfer import CHUNK, file_url_path, limits
 
 STATUSES = ("ok", "changed", "missing", "moved", "unreachable", "not-checked")
 DRIFT = frozenset({"changed", "missing", "moved", "unreachable"})
@@ -180,7 +182,7 @@ def _check_one(e: _Entry, deep: bool, timeout: float, sessions: _Sessions) -> Fi
     if e.wf.url.startswith("file://"):
         return _check_local(e, deep, result)
     try:
-        code, size, final, moved = _probe(e.wf.url, timeout, sessions.get())
+        code, size, final, moved, body = _probe(e.wf.url, timeout, sessions.get(), deep)
     except _Unreachable as u:
         return result("unreachable", str(u))
     if code in (404, 410):
@@ -189,14 +191,16 @@ def _check_one(e: _Entry, deep: bool, timeout: float, sessions: _Sessions) -> Fi
         return result("unreachable", f"HTTP {code}")
     location = final if moved else None
     if e.expected_size is not None and size is not None and size != e.expected_size:
+        if body is not None:
+            body.close()
         return result("changed", f"size {size} bytes, the catalog records {e.expected_size}", size, location)
-    if deep:
-        got, sent = _stream_hash(final, e.wf.hash)
-        if got is None:
-            return result("unreachable", sent, size, location)
+    if body is not None:
+        try:
+            got, size = _hash_body(body, Digest.parse(e.wf.hash).alg, timeout)
+        except _Unreachable as u:
+            return result("unreachable", str(u), size, location)
         if got != e.wf.hash:
-            return result("changed", f"hash {got}, the catalog records {e.wf.hash}", int(sent), location)
-        size = int(sent)
+            return result("changed", f"hash {got}, the catalog records {e.wf.hash}", size, location)
     if moved:
         return result("moved", f"permanently redirected to {final}", size, location)
     known = "" if e.expected_size is not None or deep else " (no size recorded: presence only)"
@@ -207,27 +211,35 @@ class _Unreachable(Exception):
     pass
 
 
-def _probe(url: str, timeout: float, session) -> tuple[int, int | None, str, bool]:
-    """(final status, size, final URL, moved permanently) after following redirects by hand."""
+def _probe(url: str, timeout: float, session, deep: bool):
+    """(final status, size, final URL, moved permanently, the open body with ``deep``) after following
+    redirects by hand: a HEAD (a one-byte ranged GET where HEAD is refused), or with ``deep`` a streamed GET."""
     import requests
 
     moved = False
     for _ in range(MAX_HOPS):
         try:
-            r = session.head(url, allow_redirects=False, timeout=(timeout, timeout))
-            if r.status_code in (405, 501):  # no HEAD: ask for one byte
-                r = session.get(url, allow_redirects=False, timeout=(timeout, timeout), stream=True,
-                                headers={"Range": "bytes=0-0"})
-                r.close()
+            if deep:
+                r = session.get(url, allow_redirects=False, timeout=(timeout, timeout), stream=True)
+            else:
+                r = session.head(url, allow_redirects=False, timeout=(timeout, timeout))
+                if r.status_code in (405, 501):  # no HEAD: ask for one byte
+                    r = session.get(url, allow_redirects=False, timeout=(timeout, timeout), stream=True,
+                                    headers={"Range": "bytes=0-0"})
+                    r.close()
         except requests.Timeout:
             raise _Unreachable("timed out") from None
         except requests.RequestException as e:
             raise _Unreachable("cannot connect" if isinstance(e, requests.ConnectionError) else type(e).__name__) from None
         if r.status_code in _REDIRECTS and r.headers.get("Location"):
+            r.close()
             moved = moved or r.status_code in _PERMANENT
             url = urllib.parse.urljoin(url, r.headers["Location"])
             continue
-        return r.status_code, _size(r), url, moved
+        open_body = r if deep and r.status_code == 200 else None
+        if open_body is None:
+            r.close()
+        return r.status_code, _size(r), url, moved, open_body
     raise _Unreachable(f"more than {MAX_HOPS} redirects (a loop?)")
 
 
@@ -239,38 +251,30 @@ def _size(r) -> int | None:
     return int(cl) if cl.isdigit() and r.status_code == 200 else None
 
 
-class _HashSink:
-    """A download sink that only hashes (nothing is written)."""
+def _hash_body(r, alg: str, timeout: float) -> tuple[str, int]:
+    """Hash a streamed body as it arrives (nothing is written); bounded as the resolver's downloads are: after
+    ``timeout`` seconds the average rate must stay above ``SAMZOO_MIN_RATE``."""
+    import requests
 
-    def __init__(self, alg: str) -> None:
-        self.alg = alg
-        self.reset()
-
-    def reset(self) -> None:
-        self.h, self.size = hasher(self.alg), 0
-
-    def write(self, data: bytes) -> int:
-        self.h.update(data)
-        self.size += len(data)
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-
-def _stream_hash(url: str, expected: str) -> tuple[str | None, str]:
-    """(``alg:hex`` of what ``url`` sends, its size as text), or (None, why it failed)."""
-    sink = _HashSink(Digest.parse(expected).alg)
+    _, min_rate = limits()
+    h, size, start = hasher(alg), 0, time.monotonic()
     try:
-        download(url, sink, retries=1)
-    except TransferError as e:
-        return None, str(e)
-    return f"{sink.alg}:{sink.h.hexdigest()}", str(sink.size)
+        with r:
+            for chunk in r.iter_content(CHUNK):
+                h.update(chunk)
+                size += len(chunk)
+                elapsed = time.monotonic() - start
+                if elapsed > timeout and size < min_rate * elapsed:
+                    raise _Unreachable(f"too slow ({size / elapsed / 1000:.1f} kB/s after {elapsed:.0f} s)")
+    except requests.RequestException as e:
+        raise _Unreachable("timed out" if isinstance(e, requests.Timeout) else "connection dropped during the transfer") from None
+    total = _size(r)
+    if total is not None and size < total:
+        raise _Unreachable(f"connection dropped during the transfer (got {size} of {total} bytes)")
+    return f"{alg}:{h.hexdigest()}", size
 
 
 def _check_local(e: _Entry, deep: bool, result) -> FileCheck:
-    from .transfer import file_url_path
-
     path = file_url_path(e.wf.url)
     if not path.is_file():
         return result("missing", f"{path}: no such file")
@@ -278,7 +282,7 @@ def _check_local(e: _Entry, deep: bool, result) -> FileCheck:
     if e.expected_size is not None and size != e.expected_size:
         return result("changed", f"size {size} bytes, the catalog records {e.expected_size}", size)
     if deep:
-        got, _ = _stream_hash(e.wf.url, e.wf.hash)
+        got = file_hash(path, Digest.parse(e.wf.hash).alg)
         if got != e.wf.hash:
             return result("changed", f"hash {got}, the catalog records {e.wf.hash}", size)
     return result("ok", "same hash" if deep else "present", size)

@@ -22,7 +22,8 @@ under ``weights/`` (checked to load safely), the rest under ``files/``. The pack
 ``<cache>/zoo/<server>/<alias>/<version|latest|stage>/`` is then assembled from the store (hard
 links where possible) and replaced in one rename. A committed version (``id/v0``) is immutable:
 once complete it is used without the network. The latest version and the draft are read again
-each time; offline, the last complete copy is used.
+each time (the folder is kept as it is when the rdf.yaml is byte-identical: the files it names
+carry their sha256); offline, the last complete copy is used.
 """
 
 from __future__ import annotations
@@ -124,6 +125,8 @@ def zoo_package(zid: ZooId, cache: WeightCache, *, offline: bool, server: str | 
     folder.parent.mkdir(parents=True, exist_ok=True)
     with cache.lock(folder.parent):
         rdf = _get(cache, base, zid, PackageFile("rdf.yaml", None, False), progress, MAX_RDF_BYTES)
+        if _complete(folder) and _same_bytes(folder / "rdf.yaml", rdf):
+            return folder  # the latest version or the draft has not changed: the folder stays as it is
         files = referenced_files(_parse_rdf(rdf, zid))
         stored = {f.path: _get(cache, base, zid, f, progress, MAX_FILE_BYTES) for f in files}
         _assemble(folder, rdf, stored, {"id": zid.alias, "version": zid.version, "stage": zid.stage, "server": base})
@@ -269,6 +272,13 @@ def _digest(path: str, sha: object) -> Digest | None:
         return Digest.parse(f"sha256:{sha}")
     except ValueError:
         raise RunTimeFailure(f"the rdf.yaml gives {path} a sha256 that is not 64 hex digits; refusing it") from None
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
 
 
 def _complete(folder: Path) -> bool:
