@@ -90,6 +90,7 @@ def test_a_missing_id_is_one_line_exit_2(tmp_path):
         env = {"SAMZOO_ZOO_SERVER": srv.base_url}
         line = _one_line(run_cli("fetch", "tiny-fox", env=env), 2)
         assert "not in the catalog and not on the zoo" in line
+        assert "did you mean: diplomatic-bug" in _one_line(run_cli("fetch", "diplomatic-bugg", env=env), 2)  # a typo
         assert "--stage applies to zoo ids" in _one_line(run_cli("validate", "nope_x", "--stage", env=env), 2)
         assert "--stage" in _one_line(run_cli("fetch", "vit_b_lm/v1", "--stage", env=env), 2)
 

@@ -30,7 +30,7 @@ from .local import (
 from .package_weights import is_package
 from .store import WeightCache
 from .transfer import Progress
-from .zoo_package import ZooId, parse_zoo_id, zoo_package
+from .zoo_package import ZooId, ZooModelNotFound, parse_zoo_id, zoo_package
 
 _LOCAL_HINT = re.compile(r"(\.(pt|pth|zip|yaml|ckpt|bin)$)|(^[~./])", re.IGNORECASE)
 
@@ -98,11 +98,18 @@ def resolve(name: str | os.PathLike, *, offline: bool | None = None, cache_dir: 
         return _from_catalog(ref, cache, off, decoder, progress)
     try:
         ref = cat.lookup(text)
-    except UnknownModelError:
+    except UnknownModelError as unknown:
         zid = parse_zoo_id(text)
         if zid is None:
             raise
-        return _from_zoo(zid, cache, off, decoder, progress, infer)
+        try:
+            return _from_zoo(zid, cache, off, decoder, progress, infer)
+        except ZooModelNotFound as e:  # a typo of a catalog name keeps the catalog's suggestions
+            raise ZooModelNotFound(e.name, e.where, unknown.suggestions) from None
+        except SamzooError as e:
+            if not unknown.suggestions:
+                raise
+            raise type(e)(f"{e} (or did you mean the catalog's {', '.join(unknown.suggestions)}?)") from None
     return _from_catalog(ref, cache, off, decoder, progress)
 
 

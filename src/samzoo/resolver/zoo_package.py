@@ -60,10 +60,11 @@ MARKER = ".samzoo-zoo.json"
 class ZooModelNotFound(UnknownModelError):
     """An id that is neither in the catalog nor on the zoo (exit 2, as any unknown name)."""
 
-    def __init__(self, name: str, where: str) -> None:
-        self.name, self.suggestions = name, []
+    def __init__(self, name: str, where: str, suggestions: list[str] | None = None) -> None:
+        self.name, self.where, self.suggestions = name, where, list(suggestions or [])
+        hint = f"did you mean: {', '.join(self.suggestions)}? or " if self.suggestions else ""
         SamzooError.__init__(self, f"unknown model {name!r}: not in the catalog and not on the zoo at {where} (HTTP 404); "
-                                   "check the id (and its version: v0, v1, ...; --stage for a draft under review)")
+                                   f"{hint}check the id (and its version: v0, v1, ...; --stage for a draft under review)")
 
 
 @dataclass(frozen=True)
