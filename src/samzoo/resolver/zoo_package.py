@@ -125,6 +125,8 @@ def zoo_package(zid: ZooId, cache: WeightCache, *, offline: bool, server: str | 
                            "(SAMZOO_OFFLINE or the offline option); fetch it once on a connected machine")
     folder.parent.mkdir(parents=True, exist_ok=True)
     with cache.lock(folder.parent):
+        if immutable and _complete(folder):
+            return folder  # another process fetched it while this one waited for the lock
         rdf = _get(cache, base, zid, PackageFile("rdf.yaml", None, False), progress, MAX_RDF_BYTES)
         if _complete(folder) and _same_bytes(folder / "rdf.yaml", rdf):
             return folder  # the latest version or the draft has not changed: the folder stays as it is
