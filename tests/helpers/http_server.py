@@ -7,6 +7,7 @@
         srv.add("/slow.pt", data, delay_s=2.0)                 # spread the body over ~2 s
         srv.add("/gone.pt", b"", status=404)
         srv.add("/old.pt", b"", status=301, location="/new.pt")  # a redirect (301, 302, 307, 308)
+        srv.add("/nohead.pt", data, head=False)                # HEAD answered 405
         url = srv.url("/models/a.pt"); srv.gets["/models/a.pt"]  # GET count per path
         srv.requests  # [(method, path), ...]; srv.finished[path]: when the last full body was sent
 
@@ -38,6 +39,7 @@ class Route:
     drops: int = 0          # how many GETs are dropped after drop_after bytes (-1: all)
     delay_s: float = 0.0    # total time spread over the body
     location: str | None = None  # with a 3xx status: where it redirects
+    head: bool = True       # False: HEAD is refused (405), as some storage servers do
 
 
 class FileServer(LocalServer):
@@ -71,6 +73,9 @@ class FileServer(LocalServer):
                         drop = True
                         if route.drops > 0:
                             route.drops -= 1
+                if route is not None and not route.head and not send_body:
+                    self.send_error(405)
+                    return
                 if route is not None and route.location is not None:
                     self.send_response(route.status)
                     self.send_header("Location", route.location)

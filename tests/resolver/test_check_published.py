@@ -15,7 +15,7 @@ from helpers.cli import run_cli
 from helpers.http_server import FileServer, dead_url
 from samzoo.plumbing.hashing import file_hash
 
-KINDS = ("ok", "replaced", "truncated", "removed", "moved", "temporary", "dead")
+KINDS = ("ok", "replaced", "truncated", "removed", "moved", "temporary", "nohead", "dead")
 
 
 def _catalog(tmp_path: Path, srv: FileServer) -> tuple[Path, dict[str, bytes]]:
@@ -44,6 +44,7 @@ def _drift(srv: FileServer, bodies: dict[str, bytes]) -> None:
     srv.add("/moved.pt", b"", status=301, location=srv.url("/elsewhere.pt"))
     srv.add("/storage.pt", bodies["temporary"])
     srv.add("/temporary.pt", b"", status=302, location="/storage.pt")   # a record pointing at its storage: no move
+    srv.add("/nohead.pt", bodies["nohead"][:-1], head=False)            # HEAD refused: a ranged GET finds the size
 
 
 def _statuses(report: dict) -> dict[str, str]:
@@ -58,9 +59,9 @@ def test_every_kind_of_drift_then_deep(tmp_path):
         _drift(srv, bodies)
         shallow = json.loads(run_cli("check-published", "--catalog", str(folder), "--json").stdout)
         assert _statuses(shallow) == {"ok": "ok", "replaced": "ok", "truncated": "changed", "removed": "missing",
-                                      "moved": "moved", "temporary": "ok", "dead": "unreachable"}
-        heads_only = [p for m, p in srv.requests if m == "GET"]
-        assert heads_only == [], heads_only  # without --deep nothing is downloaded
+                                      "moved": "moved", "temporary": "ok", "nohead": "changed", "dead": "unreachable"}
+        gets = [p for m, p in srv.requests if m == "GET"]
+        assert gets == ["/nohead.pt"], gets  # without --deep only where HEAD is refused (one byte asked for)
         summary = tmp_path / "summary.md"
         proc = run_cli("check-published", "--catalog", str(folder), "--deep", "--markdown",
                        env={"GITHUB_STEP_SUMMARY": str(summary)})
