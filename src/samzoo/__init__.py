@@ -14,6 +14,7 @@ Modules are imported when first used (a worker process of samzoo imports only wh
     result = samzoo.build_package("vit_b_lm", "best.pt", output="out.zip")
     report = samzoo.validate_package("out.zip")
     outcome = samzoo.publish("out.zip")           # a draft for review on the zoo (token: $BIOIMAGEIO_HYPHA_UPLOAD_TOKEN)
+    drift = samzoo.check_published(deep=True)     # are the catalog's published files still what it records?
 """
 
 from importlib import import_module
@@ -50,6 +51,7 @@ _LAZY = {
     "build_all": ("samzoo.pipeline", "build_all"),
     "publish": ("samzoo.pipeline", "publish"),
     "release": ("samzoo.pipeline", "release"),
+    "check_published": ("samzoo.resolver.published_check", "check_published"),
 }
 
 __all__ = ["SamzooError", "SpecError", "UnknownModelError", "__version__", *_LAZY]

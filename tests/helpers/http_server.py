@@ -6,6 +6,8 @@
         srv.add("/flaky.pt", data, drop_after=1 << 20, drops=1)  # first GET dies after 1 MiB
         srv.add("/slow.pt", data, delay_s=2.0)                 # spread the body over ~2 s
         srv.add("/gone.pt", b"", status=404)
+        srv.add("/old.pt", b"", status=301, location="/new.pt")  # a redirect (301, 302, 307, 308)
+        srv.add("/nohead.pt", data, head=False)                # HEAD answered 405
         url = srv.url("/models/a.pt"); srv.gets["/models/a.pt"]  # GET count per path
         srv.requests  # [(method, path), ...]; srv.finished[path]: when the last full body was sent
 
@@ -36,6 +38,8 @@ class Route:
     drop_after: int | None = None
     drops: int = 0          # how many GETs are dropped after drop_after bytes (-1: all)
     delay_s: float = 0.0    # total time spread over the body
+    location: str | None = None  # with a 3xx status: where it redirects
+    head: bool = True       # False: HEAD is refused (405), as some storage servers do
 
 
 class FileServer(LocalServer):
@@ -69,6 +73,15 @@ class FileServer(LocalServer):
                         drop = True
                         if route.drops > 0:
                             route.drops -= 1
+                if route is not None and not route.head and not send_body:
+                    self.send_error(405)
+                    return
+                if route is not None and route.location is not None:
+                    self.send_response(route.status)
+                    self.send_header("Location", route.location)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if route is None or route.status != 200:
                     self.send_error(404 if route is None else route.status)
                     return

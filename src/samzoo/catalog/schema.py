@@ -34,6 +34,7 @@ class WeightFile(_Frozen):
     url: str = Field(description="https:// URL (or file:// path for a local user catalog)")
     hash: str = Field(description="'<algorithm>:<hex>', e.g. 'xxh128:fe92...' or 'sha256:...'")
     filename: str | None = Field(None, description="file name to store it under; defaults to the URL's")
+    size: int | None = Field(None, ge=0, description="size in bytes, when recorded (`samzoo check-published` compares it)")
 
     @field_validator("url")
     @classmethod

@@ -13,9 +13,11 @@ from ._progress import byte_bars
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("fetch", help="download (or find in the cache) and verify the weights of models")
-    p.add_argument("names", nargs="+", metavar="NAME", help="catalog name, DOI, URL, checkpoint file or package")
+    p.add_argument("names", nargs="+", metavar="NAME", help="catalog name, zoo id (affable-otter, affable-otter/v1), DOI, URL, checkpoint file or package")
     p.add_argument("--offline", action="store_true", help="never use the network (also: SAMZOO_OFFLINE=1)")
     p.add_argument("--no-decoder", action="store_true", help="skip the instance-segmentation decoder")
+    p.add_argument("--stage", action="store_true",
+                   help="NAME is a zoo id: fetch its staged draft (under review), not a committed version")
     p.add_argument("--hash", help="expected ALG:HEX of a URL or file given as NAME")
     p.add_argument("--json", action="store_true", help="print a JSON array")
     p.set_defaults(func=cmd_fetch)
@@ -31,7 +33,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     catalog = load_catalog()
     results = []
     for name in args.names:
-        r = resolve(name, offline=True if args.offline else None, decoder=not args.no_decoder, hash=args.hash, catalog=catalog,
+        r = resolve(name, offline=True if args.offline else None, decoder=not args.no_decoder, hash=args.hash, catalog=catalog, stage=args.stage,
                     progress=byte_bars(args))
         results.append(r)
         if not r.verified:

@@ -18,7 +18,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="validate model packages (zip, folder, rdf.yaml or a folder of packages) as the zoo does, plus SAM checks",
         description="Exit code 0 when every package passed, 1 when one failed, 2 on usage errors.",
     )
-    p.add_argument("sources", nargs="+", metavar="SOURCE", help="package zip, package folder, rdf.yaml, or a folder of packages")
+    p.add_argument("sources", nargs="+", metavar="SOURCE",
+                   help="package zip, package folder, rdf.yaml, a folder of packages, or a zoo id (affable-otter, affable-otter/v1)")
+    p.add_argument("--stage", action="store_true", help="a zoo id SOURCE names its staged draft (under review)")
+    p.add_argument("--offline", action="store_true", help="never use the network for zoo ids (also: SAMZOO_OFFLINE=1)")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N, or auto (cuda when available)")
     add_job_arguments(p, "validate this many packages")
     p.add_argument("--report", action="append", default=[], metavar="PATH",
@@ -50,6 +53,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from ..plumbing.jobs import Placement
     from ..validate.model_worker import ModelWorker
 
+    args.sources = _zoo_sources(args)
     # validated in this process: the model worker starts first, its imports run beside everything else
     # (the arguments are checked after; a placement that cannot be is a usage error there)
     sources = _listed_sources(args.sources)
@@ -58,6 +62,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if here:
             worker.start()
         return _validate_command(args, worker if here else None, sources)
+
+
+def _zoo_sources(args: argparse.Namespace) -> list[str]:
+    """Each SOURCE that is no path but a zoo id, replaced by its package folder fetched into the cache."""
+    from ..resolver.zoo_package import fetch_zoo_package, parse_zoo_id
+
+    out = []
+    for src in args.sources:
+        if Path(src).exists() or parse_zoo_id(src) is None:
+            if args.stage:
+                raise SamzooError(f"--stage applies to zoo ids; {src!r} is not one")
+            out.append(src)
+        else:
+            out.append(str(fetch_zoo_package(src, stage=args.stage, offline=True if args.offline else None)))
+    return out
 
 
 def _listed_sources(sources: list[str]) -> list[str] | None:

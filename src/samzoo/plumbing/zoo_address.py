@@ -36,3 +36,9 @@ def file_url(server: str, zoo_id: str, path: str, *, version: str | None = None,
     workspace, alias = artifact_id(zoo_id).split("/", 1)
     query = "?stage=true" if stage else (f"?version={urllib.parse.quote(version)}" if version else "")
     return f"{server}/{workspace}/artifacts/{alias}/files/{urllib.parse.quote(path)}{query}"
+
+
+def artifact_url(server: str, zoo_id: str) -> str:
+    """The HTTP URL of a model's record on the zoo (JSON: its manifest and ``versions: [{"version": "v0"}, ...]``)."""
+    workspace, alias = artifact_id(zoo_id).split("/", 1)
+    return f"{server}/{workspace}/artifacts/{alias}"

@@ -5,7 +5,8 @@
 time), ``store`` (the hash-checked store: layout, stamps, the one writer), ``transfer`` (HTTP/file
 transfers), ``fetch`` (cache -> micro-sam cache -> URL -> mirrors), ``package_weights`` (a package's weights through its rdf.yaml),
 ``local`` (checkpoints, packages, collections on this machine), ``by_name`` (any name -> weights),
-``load`` (modules), ``importer`` (hand-carried files), ``mirror_server`` (serve a folder over HTTP).
+``load`` (modules), ``importer`` (hand-carried files), ``mirror_server`` (serve a folder over HTTP),
+``zoo_package`` (any zoo id as a package folder), ``published_check`` (are the catalog's URLs still what it records).
 """
 
 from .load import load_decoder, load_predictor, load_sam

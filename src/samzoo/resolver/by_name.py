@@ -14,7 +14,7 @@ import urllib.parse
 from pathlib import Path, PurePosixPath
 
 from ..catalog import Catalog, ModelRef, load_catalog
-from ..plumbing.errors import ArgumentError, SamzooError
+from ..plumbing.errors import ArgumentError, SamzooError, UnknownModelError
 from ..plumbing.hashing import Digest
 from ..plumbing.cache_root import cache_root
 from ..plumbing.offline import is_offline
@@ -30,13 +30,14 @@ from .local import (
 from .package_weights import is_package
 from .store import WeightCache
 from .transfer import Progress
+from .zoo_package import ZooId, ZooModelNotFound, parse_zoo_id, zoo_package
 
 _LOCAL_HINT = re.compile(r"(\.(pt|pth|zip|yaml|ckpt|bin)$)|(^[~./])", re.IGNORECASE)
 
 
 def resolve(name: str | os.PathLike, *, offline: bool | None = None, cache_dir: str | os.PathLike | None = None,
             decoder: bool = True, hash: str | None = None, progress: Progress | None = None,
-            catalog: Catalog | None = None, infer: bool = True) -> Resolved:
+            catalog: Catalog | None = None, infer: bool = True, stage: bool = False) -> Resolved:
     """Find (fetching if needed) the weights of ``name`` and return their local paths.
 
     Args:
@@ -49,6 +50,11 @@ def resolve(name: str | os.PathLike, *, offline: bool | None = None, cache_dir: 
         progress: the caller's progress bars, ``progress(label)`` -> a tqdm-like bar per download (default: none).
         catalog: the catalog to use (default: :func:`samzoo.load_catalog`).
         infer: read a bare checkpoint to tell its encoder (``load_sam`` reads it anyway and passes False).
+        stage: ``name`` is a zoo id whose staged draft (under review) is wanted, not a committed version.
+
+    A name the catalog does not know but of the zoo's form (``affable-otter``, ``affable-otter/v1``) is
+    fetched from the zoo (``SAMZOO_ZOO_SERVER``, default the public zoo) as a package into the cache
+    (:mod:`samzoo.resolver.zoo_package`).
 
     Returns:
         :class:`Resolved`: ``encoder_path``, ``decoder_path``, ``model_type``, ``version``, ``encoder``, ``origin``,
@@ -78,6 +84,11 @@ def resolve(name: str | os.PathLike, *, offline: bool | None = None, cache_dir: 
             return from_local_file(path, digest, cache, infer)
         if isinstance(name, os.PathLike) or _LOCAL_HINT.search(text):
             raise SamzooError(f"{text}: no such file or folder; check the path (or give a catalog name such as vit_b_lm)")
+    if stage:
+        zid = parse_zoo_id(text, stage=True)
+        if zid is None:
+            raise ArgumentError("stage", f"applies to a zoo id without a version (such as affable-otter), not {text!r}")
+        return _from_zoo(zid, cache, off, decoder, progress, infer)
     cat = catalog or load_catalog()
     if text.startswith(_URL):
         _check_url(text)
@@ -85,7 +96,32 @@ def resolve(name: str | os.PathLike, *, offline: bool | None = None, cache_dir: 
         if ref is None:
             return _from_url(text, digest, cache, off, progress, infer)
         return _from_catalog(ref, cache, off, decoder, progress)
-    return _from_catalog(cat.lookup(text), cache, off, decoder, progress)
+    try:
+        ref = cat.lookup(text)
+    except UnknownModelError as unknown:
+        zid = parse_zoo_id(text)
+        if zid is None:
+            raise
+        try:
+            return _from_zoo(zid, cache, off, decoder, progress, infer)
+        except ZooModelNotFound as e:  # a typo of a catalog name keeps the catalog's suggestions
+            raise ZooModelNotFound(e.name, e.where, unknown.suggestions) from None
+        except SamzooError as e:
+            if not unknown.suggestions:
+                raise
+            raise type(e)(f"{e} (or did you mean the catalog's {', '.join(unknown.suggestions)}?)") from None
+    return _from_catalog(ref, cache, off, decoder, progress)
+
+
+def _from_zoo(zid: ZooId, cache: WeightCache, offline: bool, decoder: bool, progress, infer: bool) -> Resolved:
+    """Any model of the zoo: its package fetched into the cache, then its weights through its rdf.yaml."""
+    import dataclasses
+
+    folder = zoo_package(zid, cache, offline=offline, progress=progress)
+    res = from_package(folder, cache, offline, decoder, progress, infer)
+    origin = "zoo-stage" if zid.stage else "zoo"
+    return dataclasses.replace(res, name=zid.label, model_type=zid.alias, version="stage" if zid.stage else zid.version, source=str(folder),
+                               origin=origin)
 
 
 def _check_url(url: str) -> None:

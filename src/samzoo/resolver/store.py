@@ -5,6 +5,8 @@ Layout under the cache root (``SAMZOO_CACHE_DIR``)::
     weights/<alg>-<hex>/<filename>         a file whose content hashes to alg:hex
     weights/<alg>-<hex>/.verified.json     its stamp: {"hash", "filename", "size", "mtime_ns", "ctime_ns", "verified_at"}
     weights/.staging/                      files being written (per-process temporary names)
+    files/<alg>-<hex>/<filename>           any other file a package names (rdf.yaml, test tensors, ...): the
+                                           same writer and stamps, without the weights-file check (+ .verified.json)
     external/<key>.json                    stamp of a verified file outside the cache (micro-sam's
                                            cache, an unpacked package folder): {"source", "hash", "size", "mtime_ns"}
     unverified/<key>/<filename>            files fetched from a URL without a known hash (+ .stamp.json)
@@ -146,10 +148,20 @@ class CachedFile:
 
 @dataclass(frozen=True)
 class Target:
-    """What a written file may be: ``digest`` (None: whatever sha256 it has) stored as ``filename``."""
+    """What a written file may be: ``digest`` (None: whatever sha256 it has) stored as ``filename``.
+
+    ``weights``: a weights file (kept under ``weights/`` once it loads safely); False: any other file of a
+    package, kept under ``files/`` and never loaded as weights from there.
+    """
 
     digest: Digest | None
     filename: str
+    weights: bool = True
+
+
+def area(weights: bool) -> str:
+    """The store's folder for weight files or for other files."""
+    return "weights" if weights else "files"
 
 
 class WeightCache:
@@ -160,15 +172,15 @@ class WeightCache:
         self._locks: dict[str, object] = {}
 
     # --- verified, content-addressed files ---------------------------------------
-    def entry_dir(self, digest: Digest) -> Path:
-        return self.root / "weights" / digest.key
+    def entry_dir(self, digest: Digest, weights: bool = True) -> Path:
+        return self.root / area(weights) / digest.key
 
-    def lookup(self, digest: Digest) -> Path | None:
+    def lookup(self, digest: Digest, weights: bool = True) -> Path | None:
         """The cached file for ``digest`` if its stamp still matches (stat only, no hashing)."""
-        stamp = read_json(self.entry_dir(digest) / STAMP)
+        stamp = read_json(self.entry_dir(digest, weights) / STAMP)
         if not stamp or not isinstance(stamp.get("filename"), str):
             return None
-        path = self.entry_dir(digest) / stamp["filename"]
+        path = self.entry_dir(digest, weights) / stamp["filename"]
         return path if stamp_matches(stamp, path, digest) else None
 
     def lock(self, key: Digest | Path):
@@ -223,20 +235,21 @@ class WeightCache:
             for t in targets:
                 digest = t.digest or got["sha256"]
                 if got[digest.alg] == digest:
-                    check_weights_file(tmp, t.filename)  # the right bytes, but are they safe to load?
-                    out.path = self._commit(tmp, digest, t.filename)
+                    if t.weights:
+                        check_weights_file(tmp, t.filename)  # the right bytes, but are they safe to load?
+                    out.path = self._commit(tmp, digest, t.filename, t.weights)
                     return
             raise HashMismatchError(targets[0].filename, " or ".join(str(t.digest) for t in targets),
                                     ", ".join(str(d) for d in got.values()))
         finally:
             tmp.unlink(missing_ok=True)
 
-    def _commit(self, tmp: Path, digest: Digest, filename: str) -> Path:
+    def _commit(self, tmp: Path, digest: Digest, filename: str, weights: bool = True) -> Path:
         with self.lock(digest):
-            found = self.lookup(digest)
+            found = self.lookup(digest, weights)
             if found is not None:
                 return found
-            target = self.entry_dir(digest) / filename
+            target = self.entry_dir(digest, weights) / filename
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, target)
             write_json_atomic(target.parent / STAMP, make_stamp(target, digest))
@@ -311,7 +324,7 @@ class WeightCache:
     def clear(self) -> int:
         """Delete everything samzoo cached; returns the number of bytes freed."""
         freed = 0
-        for sub in ("weights", "external", "unverified", "locks"):
+        for sub in ("weights", "files", "zoo", "external", "unverified", "locks"):
             d = self.root / sub
             if d.is_dir():
                 freed += sum(p.stat().st_size for p in d.rglob("*") if p.is_file())

@@ -75,13 +75,21 @@ def _describe(exc: BaseException) -> tuple[str, bool]:
     return first[:120], False
 
 
-def _copy_file(url: str, out: Sink, bar: Any) -> None:
+def _too_large(size: int, max_bytes: int | None) -> None:
+    if max_bytes is not None and size > max_bytes:
+        raise TransferError(f"larger than the {max_bytes} bytes allowed for this file", transient=False)
+
+
+def _copy_file(url: str, out: Sink, bar: Any, max_bytes: int | None = None) -> None:
     path = file_url_path(url)
     try:
         with open(path, "rb") as src:
             if bar is not None:
                 bar.total = path.stat().st_size
+            size = 0
             while chunk := src.read(CHUNK):
+                size += len(chunk)
+                _too_large(size, max_bytes)
                 out.write(chunk)
                 if bar is not None:
                     bar.update(len(chunk))
@@ -92,16 +100,16 @@ def _copy_file(url: str, out: Sink, bar: Any) -> None:
             bar.close()
 
 
-def _fetch_once(url: str, out: Sink, progress: Progress | None) -> None:
+def _fetch_once(url: str, out: Sink, progress: Progress | None, max_bytes: int | None) -> None:
     bar = progress(urllib.parse.urlparse(url).path.rsplit("/", 1)[-1] or url) if progress else None
     if url.startswith("file://"):
-        _copy_file(url, out, bar)
+        _copy_file(url, out, bar, max_bytes)
         return
     import requests
     import urllib3
 
     try:
-        _http_get(url, out, bar)
+        _http_get(url, out, bar, max_bytes)
     except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
         text, transient = _describe(e)
         raise TransferError(text, transient) from None
@@ -121,13 +129,13 @@ def limits() -> tuple[float, float]:
     return number("SAMZOO_HTTP_TIMEOUT", TIMEOUT_S), number("SAMZOO_MIN_RATE", MIN_RATE)
 
 
-def _http_get(url: str, out: Sink, bar: Any) -> None:
+def _http_get(url: str, out: Sink, bar: Any, max_bytes: int | None = None) -> None:
     """Stream ``url`` into ``out``; the whole transfer is bounded, not only each read.
 
     A read may wait ``SAMZOO_HTTP_TIMEOUT`` seconds; after that long, the average rate since the
     start must stay above ``SAMZOO_MIN_RATE`` bytes/s, so a server that trickles bytes ends the
     transfer ("too slow", not retried) instead of holding it for ever. A body shorter than its
-    Content-Length is a dropped connection.
+    Content-Length is a dropped connection. ``max_bytes``: a larger body (announced or sent) is refused.
     """
     import requests
 
@@ -137,11 +145,13 @@ def _http_get(url: str, out: Sink, bar: Any) -> None:
     with requests.get(url, stream=True, timeout=(timeout, timeout)) as r:
         r.raise_for_status()
         total = int(r.headers.get("Content-Length") or 0) or None
+        _too_large(total or 0, max_bytes)
         if bar is not None:
             bar.total = total
         while chunk := r.raw.read1(CHUNK):
-            out.write(chunk)
             size += len(chunk)
+            _too_large(size, max_bytes)
+            out.write(chunk)
             if bar is not None:
                 bar.update(len(chunk))
             elapsed = time.monotonic() - start
@@ -154,15 +164,16 @@ def _http_get(url: str, out: Sink, bar: Any) -> None:
 
 
 def download(url: str, out: Sink, *, progress: Progress | None = None,
-             retries: int = RETRIES, backoff_s: float = BACKOFF_S) -> None:
+             retries: int = RETRIES, backoff_s: float = BACKOFF_S, max_bytes: int | None = None) -> None:
     """Fetch ``url`` into ``out`` (reset before each attempt); raise :class:`TransferError` when it fails.
 
     ``progress``: the caller's bar factory, called once per attempt with the file name; None draws nothing.
+    ``max_bytes``: refuse a body larger than this (not retried).
     """
     for attempt in range(retries + 1):
         out.reset()
         try:
-            _fetch_once(url, out, progress)
+            _fetch_once(url, out, progress, max_bytes)
             return
         except TransferError as e:
             if not e.transient or attempt == retries:
