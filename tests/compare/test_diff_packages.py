@@ -101,12 +101,16 @@ def test_interactive_against_automatic_says_so_and_compares_the_weights(packages
     assert "keys added: 66" in r.stdout  # the UNETR decoder's tensors
 
 
-def test_a_url_source_and_a_hostile_package(packages, tmp_path):
+def test_a_url_source_static_exit_code_and_bad_sources(packages, tmp_path):
     with FileServer() as srv:
         url = srv.add("/pkg.zip", packages["docs"])
         r = run_cli("diff", str(packages["a"]), url, "--static", "--json")
     assert r.returncode == 0, r.stderr[-2000:]
     assert [c["path"] for c in json.loads(r.stdout)["metadata"]] == ["description"]
+    r = run_cli("diff", str(packages["a"]), str(packages["b"]), "--static", "--exit-code")
+    assert r.returncode == 1 and "behaviour skipped" in r.stdout  # --static: changed weights count
+    r = run_cli("diff", str(packages["a"]), str(tmp_path / "missing.zip"))
+    assert r.returncode == 2 and "no such package zip or folder" in r.stderr
     cut = tmp_path / "cut.zip"
     cut.write_bytes(packages["a"].read_bytes()[:100_000])
     r = run_cli("diff", str(packages["a"]), str(cut))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,10 +32,12 @@ def diff_packages(a: str | os.PathLike, b: str | os.PathLike, options: CompareOp
     notes = []
     if side_a.kind != side_b.kind:
         notes.append(f"A is {_kind_name(side_a.kind)}, B is {_kind_name(side_b.kind)}: their behaviour is not compared")
-    with ThreadPoolExecutor(2) as pool:  # sha256 and reading release the GIL: one side per core
+    # hashing, reading and torch.load release the GIL: both sides' files are hashed while their weights load
+    with ThreadPoolExecutor(4) as pool:
+        states = (pool.submit(_load_side, side_a), pool.submit(_load_side, side_b))
         fut_a, fut_b = pool.submit(_read_side, side_a), pool.submit(_read_side, side_b)
-        (files_a, state_a), (files_b, state_b) = fut_a.result(), fut_b.result()
-    weights = _weights(side_a, side_b, files_a, files_b, state_a, state_b)
+        files_a, files_b = fut_a.result(), fut_b.result()
+        weights = _weights(side_a, side_b, files_a, files_b, states)
     behaviour = _behaviour(side_a, side_b, options)
     return PackageDiff(str(a), str(b), side_a.kind, side_b.kind, tuple(rdf_changes(side_a.rdf, side_b.rdf)),
                        tuple(file_changes(files_a, files_b)), weights, behaviour, tuple(notes))
@@ -53,25 +55,30 @@ def weights_file(side: PackageSide) -> str | None:
     return source if isinstance(source, str) and source in side.files else None
 
 
-def _read_side(side: PackageSide) -> tuple[dict[str, FileEntry], object]:
-    """Every file's size and sha256, and the weights (bytes of a zip member, or a folder file's path), in one read."""
-    wanted = weights_file(side)
-    chunks: list[bytes] = []
-    entries = {name: hash_file(side, name, chunks.append if name == wanted and side.is_zip else None) for name in side.files}
-    state: object = None
-    if wanted is not None:
-        state = b"".join(chunks) if side.is_zip else side.path / wanted
-    return entries, state
+def _read_side(side: PackageSide) -> dict[str, FileEntry]:
+    """Every file's size and sha256, each read once in a stream."""
+    return {name: hash_file(side, name) for name in side.files}
 
 
-def _weights(side_a: PackageSide, side_b: PackageSide, files_a: dict, files_b: dict, src_a: object, src_b: object) -> WeightsDiff:
+def _load_side(side: PackageSide) -> dict:
+    """The side's state dict: a folder's file memory-mapped, a zip member read from the zip (see :mod:`.zip_window`)."""
+    name = weights_file(side)
+    if name is None:
+        return {}
+    if not side.is_zip:
+        return load_state(side.path / str(name), side.label)
+    with side.open_file(str(name)) as f:
+        return load_state(f, side.label)
+
+
+def _weights(side_a: PackageSide, side_b: PackageSide, files_a: dict, files_b: dict, states: tuple[Future, Future]) -> WeightsDiff:
     wa, wb = weights_file(side_a), weights_file(side_b)
     if wa is None or wb is None:
         missing = " and ".join(s.label for s, w in ((side_a, wa), (side_b, wb)) if w is None)
         return WeightsDiff("not compared", f"{missing}: no pytorch_state_dict weights inside the package")
     if files_a[wa].sha256 == files_b[wb].sha256:
         return WeightsDiff("identical", f"the same weights file (sha256 {files_a[wa].sha256[:12]}…)")
-    return compare_states(load_state(src_a, "A"), load_state(src_b, "B"))  # type: ignore[arg-type]
+    return compare_states(states[0].result(), states[1].result())
 
 
 def _behaviour(side_a: PackageSide, side_b: PackageSide, options: CompareOptions) -> BehaviourDiff:

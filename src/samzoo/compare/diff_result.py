@@ -33,7 +33,10 @@ class PackageDiff:
 
     @property
     def differs_in_behaviour(self) -> bool:
-        """What ``--exit-code`` asks: the models give different outputs, or could not be run on the same inputs."""
+        """What ``--exit-code`` asks: the models give different outputs, or are of different kinds; when the models
+        were not run (``--static``, not SAM packages), changed weights count as a change of behaviour."""
+        if self.behaviour.status != "compared" and self.weights.changed:
+            return True
         return self.behaviour.differs or self.kind_a != self.kind_b
 
     def to_dict(self) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..plumbing.errors import one_line
 from .package_side import CompareError
@@ -66,15 +66,15 @@ def module_of(key: str) -> str:
     return "other"
 
 
-def load_state(source: bytes | Path, label: str) -> dict[str, Any]:
-    """A state dict (flattened, wrappers removed) from a file's bytes or a path; raise :class:`CompareError`."""
+def load_state(source: bytes | Path | BinaryIO, label: str) -> dict[str, Any]:
+    """A state dict (flattened, wrappers removed) from bytes, a path (memory-mapped) or a file; raise :class:`CompareError`."""
     import torch
 
     try:
         if isinstance(source, Path):
             obj = torch.load(source, map_location="cpu", weights_only=True, mmap=True)
         else:
-            obj = torch.load(io.BytesIO(source), map_location="cpu", weights_only=True)
+            obj = torch.load(io.BytesIO(source) if isinstance(source, bytes) else source, map_location="cpu", weights_only=True)
     except Exception as e:  # UnpicklingError for anything but tensors and plain containers
         raise CompareError(f"{label}: its weights cannot be read as a state dict ({type(e).__name__}: {one_line(e, 120)})") from None
     if not isinstance(obj, dict):
@@ -108,36 +108,37 @@ def compare_states(a: dict[str, Any], b: dict[str, Any]) -> WeightsDiff:
     removed = tuple(sorted(set(a) - set(b)))
     common = [k for k in a if k in b]
     reshaped = tuple((k, tuple(a[k].shape), tuple(b[k].shape)) for k in common if a[k].shape != b[k].shape)
-    acc: dict[str, list] = {}
-    for k in common:
-        if a[k].shape != b[k].shape:
-            continue
-        entry = acc.setdefault(module_of(k), [0, 0, 0.0, 0.0, []])
-        entry[0] += 1
-        diff_sq, ref_sq = _squares(a[k], b[k])
-        entry[3] += ref_sq
-        if diff_sq is not None:
-            entry[1] += 1
-            entry[2] += diff_sq
-            entry[4].append(TensorChange(k, math.sqrt(diff_sq / ref_sq) if ref_sq > 0 else math.inf))
-    modules = tuple(_module(name, *acc[name]) for name in MODULES if name in acc)
+    same = [k for k in common if a[k].shape == b[k].shape]
+    equal = {k: _equal(a[k], b[k]) for k in same}
+    modules = tuple(_module(name, [k for k in same if module_of(k) == name], a, b, equal) for name in MODULES
+                    if any(module_of(k) == name for k in same))
     return WeightsDiff("compared", added=added, removed=removed, reshaped=reshaped, modules=modules)
 
 
-def _module(name: str, tensors: int, changed: int, diff_sq: float, ref_sq: float, changes: list[TensorChange]) -> ModuleChange:
-    rel = math.sqrt(diff_sq / ref_sq) if ref_sq > 0 else (0.0 if diff_sq == 0 else math.inf)
-    largest = tuple(sorted(changes, key=lambda c: -c.rel_l2)[:MAX_LISTED])
-    return ModuleChange(name, tensors, changed, rel, largest)
+def _module(name: str, keys: list[str], a: dict[str, Any], b: dict[str, Any], equal: dict[str, bool]) -> ModuleChange:
+    """One module's counts and relative L2 change (norms computed only when some tensor of it changed)."""
+    changed = [k for k in keys if not equal[k]]
+    if not changed:
+        return ModuleChange(name, len(keys), 0, 0.0)
+    ref_sq = {k: _norm_sq(a[k]) for k in keys}
+    diff_sq = {k: _norm_sq(_float(b[k]) - _float(a[k])) for k in changed}
+    total_ref = sum(ref_sq.values())
+    rel = lambda d, r: math.sqrt(d / r) if r > 0 else (0.0 if d == 0 else math.inf)  # noqa: E731
+    largest = sorted((TensorChange(k, rel(diff_sq[k], ref_sq[k])) for k in changed), key=lambda c: -c.rel_l2)[:MAX_LISTED]
+    return ModuleChange(name, len(keys), len(changed), rel(sum(diff_sq.values()), total_ref), tuple(largest))
 
 
-def _squares(a: Any, b: Any) -> tuple[float | None, float]:
-    """(||b-a||^2 or None when equal, ||a||^2) of two tensors of the same shape (integers and bools compared as floats)."""
+def _equal(a: Any, b: Any) -> bool:
     import torch
 
-    if torch.equal(a, b):
-        fa = a.double() if not a.is_floating_point() else a
-        return None, float(torch.linalg.vector_norm(fa, dtype=torch.float64) ** 2)
-    fa = a.double() if not a.is_floating_point() else a
-    fb = b.double() if not b.is_floating_point() else b
-    ref = float(torch.linalg.vector_norm(fa, dtype=torch.float64) ** 2)
-    return float(torch.linalg.vector_norm(fb - fa, dtype=torch.float64) ** 2), ref
+    return torch.equal(a, b)
+
+
+def _float(t: Any) -> Any:
+    return t if t.is_floating_point() else t.double()
+
+
+def _norm_sq(t: Any) -> float:
+    import torch
+
+    return float(torch.linalg.vector_norm(_float(t), dtype=torch.float64) ** 2)
