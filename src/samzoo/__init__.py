@@ -13,6 +13,7 @@ Modules are imported when first used (a worker process of samzoo imports only wh
     paths = samzoo.resolve("noisy-ox/1.2")       # local weight paths
     result = samzoo.build_package("vit_b_lm", "best.pt", output="out.zip")
     report = samzoo.validate_package("out.zip")
+    changes = samzoo.diff("v1.zip", "v2.zip")       # metadata, files, weights, behaviour
     outcome = samzoo.publish("out.zip")           # a draft for review on the zoo (token: $BIOIMAGEIO_HYPHA_UPLOAD_TOKEN)
     drift = samzoo.check_published(deep=True)     # are the catalog's published files still what it records?
 """
@@ -52,6 +53,7 @@ _LAZY = {
     "publish": ("samzoo.pipeline", "publish"),
     "release": ("samzoo.pipeline", "release"),
     "check_published": ("samzoo.resolver.published_check", "check_published"),
+    "diff": ("samzoo.pipeline", "diff"),
 }
 
 __all__ = ["SamzooError", "SpecError", "UnknownModelError", "__version__", *_LAZY]

@@ -10,7 +10,7 @@ import pytest
 import samzoo.validate.checks as checks_package
 from samzoo.validate import CHECK_NAMES, CHECKS
 from samzoo.validate.check_spec import Check, not_applicable
-from samzoo.validate.sam_kind import label_output
+from samzoo.plumbing.sam_kind import label_output
 
 SAM_INTERACTIVE = {"inputs": [{"id": "image"}, {"id": "box_prompts"}], "outputs": [{"id": "masks"}, {"id": "scores"}]}
 SAM_AUTOMATIC = {"inputs": [{"id": "image"}], "outputs": [{"id": "labels", "data": {"type": "uint32"}}], "tags": ["segment-anything"]}

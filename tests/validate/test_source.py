@@ -80,7 +80,8 @@ def _zip_with_link(good_folder: Path, out: Path) -> Path:
 
 
 def test_a_zip_entry_that_is_a_symlink_is_refused(good_folder, tmp_path):
-    from samzoo.validate.checks.source import SourceError, is_symlink, unpack_zip
+    from samzoo.plumbing.package_unpack import is_symlink
+    from samzoo.validate.checks.source import SourceError, unpack_zip
 
     linked = _zip_with_link(good_folder, tmp_path / "linked.zip")
     report = validate_package(linked)

@@ -20,7 +20,7 @@ from helpers.cli import run_cli
 from helpers.http_server import FileServer
 from helpers.zoo_packages import WEIGHT_FILE, write_zoo_package
 from samzoo.validate import validate_package
-from samzoo.validate.sam_kind import sam_kind
+from samzoo.plumbing.sam_kind import sam_kind
 from samzoo.validate.weight_formats_plan import formats_to_test
 
 #: written into a folder put first on PYTHONPATH: every Python process started from there (the CLI and

@@ -2,6 +2,7 @@
 
 ``catalog_builds``: build (and validate) every selected catalog model into one folder (``build_all``).
 ``publishing``: validate a package, check it against the newest spec, then publish it as a draft (``publish``).
+``diffing``: what one package changes against another, from any source (``diff``).
 ``releasing``: publish exactly the built models whose package changed since what is recorded as on the zoo.
 Names are imported when first used (``samzoo publish`` never imports the builder).
 """
@@ -13,9 +14,10 @@ _LAZY = {
     **dict.fromkeys(("BuildRecord", "Selection", "build_all", "fingerprint", "read_index", "write_index"), ".catalog_builds"),
     **dict.fromkeys(("PublishOutcome", "publish"), ".publishing"),
     **dict.fromkeys(("ReleaseRecord", "release"), ".releasing"),
+    "diff": ".diffing",
 }
 
-__all__ = ["BuildRecord", "PublishOutcome", "ReleaseRecord", "Selection", "build_all", "fingerprint", "publish", "read_index", "release",
+__all__ = ["BuildRecord", "PublishOutcome", "ReleaseRecord", "Selection", "build_all", "diff", "fingerprint", "publish", "read_index", "release",
            "write_index"]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .result import CheckResult
-from .sam_kind import NOT_SAM, sam_kind
+from ..plumbing.sam_kind import NOT_SAM, sam_kind
 
 if TYPE_CHECKING:
     from .checks.source import OpenedPackage

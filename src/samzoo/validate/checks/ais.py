@@ -13,7 +13,7 @@ import numpy as np
 
 from ..result import CheckResult
 from ..check_spec import Check, PackageContext
-from ..sam_kind import label_output
+from ...plumbing.sam_kind import label_output
 
 
 def label_problem(labels: np.ndarray, spatial: tuple[int, int]) -> str | None:
