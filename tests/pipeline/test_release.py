@@ -66,3 +66,15 @@ def test_release_publishes_what_changed_and_records_it(hypha_zoo, tmp_path, monk
     build_all(fresh, models=["vit_t_lm"], checkpoints=ckpts)
     [record] = release(fresh, server=zoo.url, token=token, skip_validation="built by the test", check_spec=False)
     assert record.action == "unchanged" and "the zoo holds this package" in record.message, record
+
+    changed = tmp_path / "changed"  # new weights: a new version, with its diff against what the zoo holds
+    (changed / "ckpts").mkdir(parents=True)
+    from samzoo.plumbing.sam_models import save_random_checkpoint
+
+    save_random_checkpoint(changed / "ckpts" / "vit_t_lm.pt", "vit_t", seed=5)
+    build_all(changed / "out", models=["vit_t_lm"], checkpoints=changed / "ckpts")
+    [record] = release(changed / "out", server=zoo.url, token=token, skip_validation="built by the test", check_spec=False)
+    assert record.action == "published" and "against faithful-chicken on the zoo" in record.message, record
+    assert "weight tensors changed" in record.message
+    [diff_file] = (changed / "out").glob("*.diff.md")
+    assert "vit_t.pt" in diff_file.read_text()

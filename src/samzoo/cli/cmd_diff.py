@@ -11,12 +11,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "diff",
         help="what package B changes against package A: rdf fields, files, weights per SAM module, masks on the same inputs",
-        description="A and B: package zips, package folders or http(s) URLs of zips. Unless --static, both models run "
+        description="A and B: package zips, package folders, http(s) URLs of zips or zoo ids (affable-otter, affable-otter/v1). Unless --static, both models run "
                     "(through bioimageio.core) on A's and B's test inputs and on each --image. Exit code 0, or with "
                     "--exit-code 1 when the packages differ in behaviour (as `git diff --exit-code`).",
     )
     p.add_argument("a", metavar="A")
     p.add_argument("b", metavar="B")
+    p.add_argument("--stage", action="store_true", help="a zoo id without version means its staged draft (under review)")
     p.add_argument("--static", action="store_true", help="do not run the models (metadata, files and weights only)")
     p.add_argument("--image", action="append", default=[], metavar="FILE", help="one more input image for both models (repeatable)")
     p.add_argument("--device", default="cpu", help="where the models run (default: cpu)")
@@ -34,7 +35,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from ..plumbing.atomic import write_text_atomic
     from ._output import print_json
 
-    result = diff(args.a, args.b, static=args.static, images=args.image, device=args.device)
+    result = diff(args.a, args.b, static=args.static, images=args.image, device=args.device, stage=args.stage)
     if args.json:
         print_json(result.to_dict())
     elif args.markdown:

@@ -35,8 +35,10 @@ class _FileSink:
         self.f.flush()
 
 
-def local_package(source: str | os.PathLike, workdir: Path) -> Path:
-    """The local package (zip or folder) that ``source`` names; a URL is downloaded into ``workdir``."""
+def local_package(source: str | os.PathLike, workdir: Path, stage: bool = False, server: str | None = None) -> Path:
+    """The local package (zip or folder) that ``source`` names; a URL is downloaded into ``workdir``; a zoo id
+    (``affable-otter``, ``affable-otter/v1``; ``stage``: an id without version means its staged draft) is fetched
+    through the resolver's verified cache."""
     text = str(source)
     if text.startswith(("http://", "https://")):
         from ..resolver.transfer import download
@@ -46,9 +48,15 @@ def local_package(source: str | os.PathLike, workdir: Path) -> Path:
             download(text, _FileSink(f))
         return target
     path = Path(text)
-    if not path.exists():
-        raise ArgumentError("source", f"{text}: no such package zip or folder (pass a zip, a package folder or an http(s) URL of a zip)")
-    return path
+    if path.exists():
+        return path
+    from ..resolver.zoo_package import fetch_zoo_package, parse_zoo_id
+
+    zid = parse_zoo_id(text)
+    if zid is None:
+        raise ArgumentError("source", f"{text}: no such package zip or folder (pass a zip, a package folder, an http(s) URL of a zip "
+                                      "or a zoo id such as affable-otter/v1)")
+    return fetch_zoo_package(text, stage=stage and zid.version is None, server=server)
 
 
 @contextlib.contextmanager
@@ -58,11 +66,15 @@ def _workdir() -> Iterator[Path]:
 
 
 def diff(a: str | os.PathLike, b: str | os.PathLike, *, static: bool = False, images: Sequence[str | os.PathLike] = (),
-         device: str = "cpu") -> PackageDiff:
-    """What package ``b`` changes against package ``a``: rdf fields, files, weights, and (unless ``static``) behaviour."""
+         device: str = "cpu", stage: bool = False, server: str | None = None) -> PackageDiff:
+    """What package ``b`` changes against package ``a``: rdf fields, files, weights, and (unless ``static``) behaviour.
+
+    ``a`` and ``b``: a package zip or folder, an http(s) URL of a zip, or a zoo id (``id``, ``id/v1``; with
+    ``stage``, a bare ``id`` is its draft under review), fetched from ``server`` (default ``$SAMZOO_ZOO_SERVER``).
+    """
     options = CompareOptions(static=static, images=tuple(Path(p) for p in images), device=device)
     for p in options.images:
         if not p.is_file():
             raise ArgumentError("--image", f"{p}: no such image file")
     with _workdir() as tmp:
-        return diff_packages(local_package(a, tmp), local_package(b, tmp), options)
+        return diff_packages(local_package(a, tmp, stage, server), local_package(b, tmp, stage, server), options)

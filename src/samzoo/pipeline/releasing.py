@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..plumbing.atomic import write_text_atomic
 from ..plumbing.errors import ArgumentError, SamzooError
 from ..plumbing.hashing import file_hash
 from ..publisher import UploadToken, read_token, server_url
@@ -79,19 +80,41 @@ def _publish_one(entry: dict[str, Any], s: _Settings) -> tuple[ReleaseRecord, di
     same = _unchanged(entry, package, sha, s)
     if same:
         return ReleaseRecord(model_type, UNCHANGED, same), None
+    changes = _diff_against_zoo(package, s) if entry.get("id") else None
     skip = s.skip_validation or ("validated by samzoo build --validate" if entry["status"] == "passed" else None)
     outcome = publish(package, server=s.server, token=s.token, dry_run=s.dry_run, skip_validation=skip, check_spec=s.check_spec)
     if outcome.result is None:
-        return ReleaseRecord(model_type, PLANNED, "; ".join(outcome.plan.lines()[2:3])), None
+        return ReleaseRecord(model_type, PLANNED, "; ".join([*outcome.plan.lines()[2:3], *filter(None, [changes])])), None
     r = outcome.result
     record = {"artifact_id": r.artifact_id, "zoo_id": r.zoo_id, "kind": r.kind, "version": entry.get("version"), "status": r.status,
               "package_sha256": sha, "files": {f.path: f.sha256 for f in r.files},
               "at": _now()}
-    return ReleaseRecord(model_type, PUBLISHED, f"{r.kind}: draft {r.artifact_id} ({r.status})", r.artifact_id, r.status), record
+    message = "; ".join(filter(None, [f"{r.kind}: draft {r.artifact_id} ({r.status})", changes]))
+    return ReleaseRecord(model_type, PUBLISHED, message, r.artifact_id, r.status), record
 
 
 def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def _diff_against_zoo(package: Path, s: _Settings) -> str:
+    """What the package changes against the version the zoo holds under its id (static: rdf, files, weights),
+    written next to the package as ``<package>.diff.md``; one line for the release's output."""
+    from ..compare import render_markdown
+    from ..publisher.package_members import open_package
+    from .diffing import diff
+
+    zoo_id = str(open_package(package).rdf.get("id"))
+    try:
+        d = diff(zoo_id, package, static=True, server=s.server)
+    except SamzooError as e:
+        return f"no diff against {zoo_id} on the zoo ({e})"
+    target = package.with_name(package.name + ".diff.md")
+    if not s.dry_run:
+        write_text_atomic(target, render_markdown(d))
+    weights = f"{sum(m.changed for m in d.weights.modules)} weight tensors changed" if d.weights.changed else "weights unchanged"
+    where = f" ({target.name})" if not s.dry_run else ""
+    return f"against {zoo_id} on the zoo: {len(d.metadata)} rdf fields and {len(d.files)} files differ, {weights}{where}"
 
 
 def _record(out: Path, model_type: str, published: dict[str, Any]) -> None:
