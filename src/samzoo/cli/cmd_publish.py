@@ -8,6 +8,7 @@ import sys
 from ..plumbing.errors import SamzooError
 from ._output import print_json
 from ._progress import StageProgress, add_quiet, byte_bars, wanted
+from ._zoo_flags import add_upload_arguments
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,15 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("package", nargs="?", metavar="PKG", help="the package zip (or folder) to publish")
     p.add_argument("--status", metavar="ID", help="instead: read the draft of this zoo id back (files, sizes, sha256, review status)")
-    p.add_argument("--server", metavar="URL", help="the zoo's hypha server (default: $SAMZOO_ZOO_SERVER, else https://hypha.aicell.io)")
-    p.add_argument("--token-file", dest="token_file", metavar="FILE", help="read the upload token from FILE")
-    p.add_argument("--dry-run", dest="dry_run", action="store_true",
-                   help="check the token, the package and the target (new model / new version of ID) and print the plan; write nothing")
-    p.add_argument("--skip-validation", dest="skip_validation", metavar="REASON",
-                   help="do not run `samzoo validate` first; the reason is printed with the result")
-    p.add_argument("--no-spec-check", dest="check_spec", action="store_false",
-                   help="do not read the package with the newest bioimageio.spec release before uploading")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_upload_arguments(p, dry_run="check the token, the package and the target (new model / new version of ID) and print the plan; "
+                                     "write nothing", skip_validation="do not run `samzoo validate` first; the reason is printed with the result")
     add_quiet(p)
     p.set_defaults(func=cmd_publish)
 

@@ -6,6 +6,7 @@ import argparse
 
 from ._output import print_json
 from ._progress import StageProgress, add_quiet, wanted
+from ._zoo_flags import add_upload_arguments
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,14 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("out_dir", metavar="DIR", help="the output folder of `samzoo build --all`")
     p.add_argument("--models", nargs="+", metavar="NAME", help="only these models (default: every built model)")
-    p.add_argument("--server", metavar="URL", help="the zoo's hypha server (default: $SAMZOO_ZOO_SERVER, else https://hypha.aicell.io)")
-    p.add_argument("--token-file", dest="token_file", metavar="FILE", help="read the upload token from FILE")
-    p.add_argument("--dry-run", dest="dry_run", action="store_true", help="say what would be published; write nothing")
-    p.add_argument("--skip-validation", dest="skip_validation", metavar="REASON",
-                   help="do not validate models the build did not validate; the reason is recorded")
-    p.add_argument("--no-spec-check", dest="check_spec", action="store_false",
-                   help="do not read each package with the newest bioimageio.spec release before uploading")
-    p.add_argument("--json", action="store_true", help="print one JSON object per model")
+    add_upload_arguments(p, dry_run="say what would be published; write nothing",
+                         skip_validation="do not validate models the build did not validate; the reason is recorded")
     add_quiet(p)
     p.set_defaults(func=cmd_release)
 

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import requests
+import urllib3
 
 from ..plumbing.errors import RunTimeFailure, one_line
 from .zoo_server import TOKEN_ENV, TOKEN_PAGE, UploadToken
@@ -77,19 +78,26 @@ class ZooApi:
         url = f"{self.server}/public/services/artifact-manager/{fn}"
         what = f"zoo server {self.server} ({fn})"
         deadline = time.monotonic() + self.deadline_s
+        with self._transport(what, "no answer in time; the server is down or overloaded, try again later",
+                             "cannot reach it ({}); check the server URL and your connection, then run the same command again"), \
+                self.session.post(url, json=body, timeout=TIMEOUT, stream=True) as r:
+            data = _read_bounded(r, deadline)
+            status = r.status_code
+        return self._decode(what, status, data)
+
+    @contextmanager
+    def _transport(self, what: str, timed_out: str, broken: str) -> Iterator[None]:
+        """Transport failures as one :class:`ZooError` line: a redirect loop, a timeout, a broken connection (``{}``: its cause)."""
         try:
-            with self.session.post(url, json=body, timeout=TIMEOUT, stream=True) as r:
-                data = _read_bounded(r, deadline)
-                status = r.status_code
+            yield
         except requests.TooManyRedirects:
-            raise self._fail(what, f"more than {MAX_REDIRECTS} redirects (a redirect loop); check the server URL") from None
-        except requests.Timeout:
-            raise self._fail(what, "no answer in time; the server is down or overloaded, try again later") from None
-        except requests.ConnectionError as e:
-            raise self._fail(what, f"cannot reach it ({_cause(e)}); check the server URL and your connection, then run the same command again") from None
+            raise self._fail(what, f"more than {MAX_REDIRECTS} redirects (a redirect loop); check the URL") from None
+        except (requests.Timeout, urllib3.exceptions.TimeoutError):
+            raise self._fail(what, timed_out) from None
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError, urllib3.exceptions.ProtocolError) as e:
+            raise self._fail(what, broken.format(_cause(e))) from None
         except _TooLarge as e:
             raise self._fail(what, str(e)) from None
-        return self._decode(what, status, data)
 
     def _decode(self, what: str, status: int, data: bytes) -> Any:
         detail = _detail(data)
@@ -140,19 +148,12 @@ class ZooApi:
     def put_bytes(self, url: str, body: Any, size: int) -> None:
         """PUT ``body`` (a file-like object of ``size`` bytes) to a presigned URL as the raw request body."""
         what = f"uploading to {_where(url)}"
-        try:
-            with self.session.put(url, data=body, headers={"Content-Type": "", "Content-Length": str(size), "Authorization": None},
-                                  timeout=TIMEOUT, stream=True) as r:
-                data = _read_bounded(r, time.monotonic() + self.deadline_s)
-                status = r.status_code
-        except requests.TooManyRedirects:
-            raise self._fail(what, "a redirect loop") from None
-        except requests.Timeout:
-            raise self._fail(what, "the storage server stopped answering; run the same command again to resume") from None
-        except requests.ConnectionError as e:
-            raise self._fail(what, f"the connection broke ({_cause(e)}); run the same command again to resume") from None
-        except _TooLarge as e:
-            raise self._fail(what, str(e)) from None
+        headers = {"Content-Type": "", "Content-Length": str(size), "Authorization": None}
+        with self._transport(what, "the storage server stopped answering; run the same command again to resume",
+                             "the connection broke ({}); run the same command again to resume"), \
+                self.session.put(url, data=body, headers=headers, timeout=TIMEOUT, stream=True) as r:
+            data = _read_bounded(r, time.monotonic() + self.deadline_s)
+            status = r.status_code
         if status >= 300:
             raise self._fail(what, f"HTTP {status} ({_snippet(data)}); run the same command again to resume")
 
@@ -160,17 +161,12 @@ class ZooApi:
     def stream(self, url: str, limit: int) -> Iterator[Iterator[bytes]]:
         """GET a file (presigned URL) as chunks; more than ``limit`` bytes is an error (the file is not what was sent)."""
         what = f"reading back from {_where(url)}"
-        try:
-            with self.session.get(url, timeout=TIMEOUT, stream=True, headers={"Authorization": None}) as r:
-                if r.status_code != 200:
-                    raise self._fail(what, f"HTTP {r.status_code}")
-                yield _chunks_bounded(r, limit, what)
-        except requests.TooManyRedirects:
-            raise self._fail(what, "a redirect loop") from None
-        except requests.Timeout:
-            raise self._fail(what, "the storage server stopped answering; run the same command again") from None
-        except requests.ConnectionError as e:
-            raise self._fail(what, f"the connection broke ({_cause(e)}); run the same command again") from None
+        with self._transport(what, "the storage server stopped answering; run the same command again",
+                             "the connection broke ({}); run the same command again"), \
+                self.session.get(url, timeout=TIMEOUT, stream=True, headers={"Authorization": None}) as r:
+            if r.status_code != 200:
+                raise self._fail(what, f"HTTP {r.status_code}")
+            yield _chunks_bounded(r, limit, what)
 
 
 def _checked_url(answer: Any, fn: str) -> str:
