@@ -150,6 +150,9 @@ def test_someone_elses_model_is_refused(hypha_zoo, built, tmp_path):
     line = _one_line_error(_publish(zoo, theirs, *QUICK, token="bob"))
     assert "belongs to other maintainers" in line
     assert zoo.call("read", artifact_id=mine["artifact_id"], stage=True)["manifest"]["version"] != "9"
+    _ok(_publish(zoo, theirs, *QUICK))  # alice stages that very package herself
+    line = _one_line_error(_publish(zoo, theirs, *QUICK, token="bob"))  # nothing to send: still not bob's draft
+    assert "belongs to other maintainers" in line
 
 
 def test_read_back_mismatch_is_resent_once_then_refused(hypha_zoo, built, tmp_path):

@@ -66,7 +66,8 @@ def test_a_served_package_is_fetched_verified_and_cached(tmp_path, monkeypatch):
         _serve_package(srv, "tiny-fox", {"x.npy": b"\x93NUMPY" + bytes(100)})
         folder = fetch_zoo_package("tiny-fox/v0")
         assert (folder / "x.npy").read_bytes() == b"\x93NUMPY" + bytes(100) and (folder / "README.md").is_file()
-        assert json.loads((folder / ".samzoo-zoo.json").read_text())["version"] == "v0"
+        assert json.loads((folder.parent / ".samzoo-zoo.json").read_text())["version"] == "v0"
+        assert sorted(p.name for p in folder.iterdir()) == ["README.md", "rdf.yaml", "x.npy"]  # only the package's files
         before = len(srv.requests)
         assert fetch_zoo_package("tiny-fox/v0") == folder and len(srv.requests) == before  # a version is immutable
         assert fetch_zoo_package("tiny-fox/v0", offline=True) == folder

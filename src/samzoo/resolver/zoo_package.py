@@ -55,6 +55,8 @@ MAX_RDF_BYTES = 4 << 20
 MAX_FILE_BYTES = 16 << 30
 MAX_FILES = 1000
 MARKER = ".samzoo-zoo.json"
+#: the package's files live in ``<version folder>/package/``, the marker beside them (never inside the package)
+PACKAGE = "package"
 
 
 class ZooModelNotFound(UnknownModelError):
@@ -119,21 +121,21 @@ def zoo_package(zid: ZooId, cache: WeightCache, *, offline: bool, server: str | 
     folder = cache.root / "zoo" / key / zid.alias / ("stage" if zid.stage else zid.version or "latest")
     immutable = zid.version is not None and not zid.stage
     if _complete(folder) and (immutable or offline):
-        return folder
+        return folder / PACKAGE
     if offline:
         raise OfflineError(f"{zid.label} is not in the catalog, its zoo package is not cached, and samzoo is offline "
                            "(SAMZOO_OFFLINE or the offline option); fetch it once on a connected machine")
     folder.parent.mkdir(parents=True, exist_ok=True)
     with cache.lock(folder.parent):
         if immutable and _complete(folder):
-            return folder  # another process fetched it while this one waited for the lock
+            return folder / PACKAGE  # another process fetched it while this one waited for the lock
         rdf = _get(cache, base, zid, PackageFile("rdf.yaml", None, False), progress, MAX_RDF_BYTES)
-        if _complete(folder) and _same_bytes(folder / "rdf.yaml", rdf):
-            return folder  # the latest version or the draft has not changed: the folder stays as it is
+        if _complete(folder) and _same_bytes(folder / PACKAGE / "rdf.yaml", rdf):
+            return folder / PACKAGE  # the latest version or the draft has not changed: the folder stays as it is
         files = referenced_files(_parse_rdf(rdf, zid))
         stored = {f.path: _get(cache, base, zid, f, progress, MAX_FILE_BYTES) for f in files}
         _assemble(folder, rdf, stored, {"id": zid.alias, "version": zid.version, "stage": zid.stage, "server": base})
-    return folder
+    return folder / PACKAGE
 
 
 def _get(cache: WeightCache, base: str, zid: ZooId, f: PackageFile, progress: Progress | None, limit: int) -> Path:
@@ -287,7 +289,7 @@ def _same_bytes(a: Path, b: Path) -> bool:
 def _complete(folder: Path) -> bool:
     try:
         marker = json.loads((folder / MARKER).read_text())
-        return all((folder / p).is_file() for p in marker["files"])
+        return all((folder / PACKAGE / p).is_file() for p in ["rdf.yaml", *marker["files"]])
     except (OSError, ValueError, KeyError, TypeError):
         return False
 
@@ -297,7 +299,7 @@ def _assemble(folder: Path, rdf: Path, stored: dict[str, Path], meta: dict) -> N
     tmp = temp_name(folder)
     try:
         for rel, src in {"rdf.yaml": rdf, **stored}.items():
-            dst = tmp / rel
+            dst = tmp / PACKAGE / rel
             dst.parent.mkdir(parents=True, exist_ok=True)
             try:
                 os.link(src, dst)
