@@ -106,7 +106,7 @@ def publish(package: str | Path, *, server: str | None = None, token: UploadToke
     pkg = open_package(package)
     _refuse_shared_id(pkg)
     stage("checking the token and the target")
-    plan = plan_publish(package, server=server, token=token)
+    plan = plan_publish(pkg, server=server, token=token)
     if dry_run:
         return PublishOutcome(plan, None, "not run (dry run)" if skip_validation is None else f"skipped: {skip_validation}")
     stage("validating")
@@ -114,7 +114,7 @@ def publish(package: str | Path, *, server: str | None = None, token: UploadToke
     stage("reading it with the newest bioimageio.spec")
     warnings = _newest_spec(package) if check_spec else ()
     stage("uploading")
-    result = publish_package(package, server=server, token=token, progress=progress)
+    result = publish_package(pkg, server=server, token=token, progress=progress)
     try:
         recorded = _record_in_catalog(pkg, result)
     except SamzooError as e:

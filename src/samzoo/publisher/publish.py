@@ -122,9 +122,13 @@ def _upload(api: ZooApi, plan: PublishPlan, progress: Progress | None) -> tuple[
                          "ask them to add you, or remove `id` to publish a new model") from None
 
 
-def plan_publish(package: str | Path, *, server: str | None = None, token: UploadToken | None = None) -> PublishPlan:
+def _opened(package: str | Path | PackageFiles) -> PackageFiles:
+    return package if isinstance(package, PackageFiles) else open_package(package)
+
+
+def plan_publish(package: str | Path | PackageFiles, *, server: str | None = None, token: UploadToken | None = None) -> PublishPlan:
     """What :func:`publish_package` would do (reads the server, writes nothing): ``--dry-run``."""
-    pkg = open_package(package)
+    pkg = _opened(package)
     api = ZooApi(server_url(server), token)
     try:
         return make_plan(api, pkg)
@@ -132,16 +136,17 @@ def plan_publish(package: str | Path, *, server: str | None = None, token: Uploa
         api.close()
 
 
-def publish_package(package: str | Path, *, server: str | None = None, token: UploadToken,
+def publish_package(package: str | Path | PackageFiles, *, server: str | None = None, token: UploadToken,
                     progress: Progress | None = None) -> PublishResult:
     """Upload ``package`` to the zoo as a draft marked for review; the same call again continues or confirms it.
 
     ``server``: the zoo's hypha server (default ``$SAMZOO_ZOO_SERVER`` or the public zoo); ``token``: from
     :func:`samzoo.publisher.read_token`; ``progress``: a bar factory (``progress(file_name)``), None for none.
     Raises :class:`~samzoo.publisher.zoo_api.ZooError` (exit 1) when the server refuses or fails; the draft
-    is then left as it was, not marked for review, for the same call to continue.
+    is then left as it was, not marked for review, for the same call to continue. The target is decided
+    here again (not taken from an earlier :func:`plan_publish`): a validation may have run for minutes since.
     """
-    pkg = open_package(package)
+    pkg = _opened(package)
     api = ZooApi(server_url(server), token)
     try:
         plan = make_plan(api, pkg)
