@@ -1,0 +1,1 @@
+"""The family's face: a static model-card site of the catalog and of built packages (`samzoo site`)."""
