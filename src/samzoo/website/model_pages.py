@@ -51,8 +51,15 @@ def _name(model_type: str, nickname: str | None, zoo_version: str | None) -> str
     return f"{nickname}/{zoo_version}" if nickname and zoo_version else model_type
 
 
-def _snippets(model_type: str, name: str, *, micro_sam: bool, package: str | None, automatic: bool) -> tuple[Snippet, ...]:
+def _snippets(model_type: str, name: str, *, micro_sam: bool, package: str | None, automatic: bool,
+              weights: bool = True) -> tuple[Snippet, ...]:
     """Usage: samzoo by name, ``bioimageio predict`` (the zoo id or a package), micro-sam and napari (the family's models)."""
+    if not weights and package is None:
+        return (Snippet("samzoo (command line)", "shell",
+                        f"samzoo info {name}  # where the weights are
+# the catalog records no weight file for this version: download it "
+                        "from the record,
+# then register it: samzoo catalog add (or samzoo cache import)"),)
     out = [Snippet("samzoo (Python)", "python",
                    f'import samzoo\npredictor = samzoo.load_predictor("{name}")  # fetched once, verified, cached\n'
                    'predictor.set_image(image)  # H x W x 3 uint8\nmasks, scores, _ = predictor.predict(box=box)  # x0, y0, x1, y1'),
@@ -108,7 +115,7 @@ def catalog_page(spec: ModelSpec, catalog: Catalog, packages: Sequence[PackageRo
         modes=_modes(spec, shelf), rules=_rules(spec, catalog), versions=_versions(spec), packages=tuple(packages),
         citations=_citations([(c.text, c.doi, c.url) for c in spec.citations]),
         snippets=_snippets(spec.model_type, name, micro_sam=is_builtin(spec) and spec.status == "current", package=package,
-                           automatic="automatic" in _modes(spec, shelf)),
+                           automatic="automatic" in _modes(spec, shelf), weights=spec.current.weights is not None),
         zoo_url=ZOO_PAGE.format(spec.nickname) if spec.nickname and any(v.zoo_version for v in spec.versions) else None,
     )
 
