@@ -56,10 +56,8 @@ def _snippets(model_type: str, name: str, *, micro_sam: bool, package: str | Non
     """Usage: samzoo by name, ``bioimageio predict`` (the zoo id or a package), micro-sam and napari (the family's models)."""
     if not weights and package is None:
         return (Snippet("samzoo (command line)", "shell",
-                        f"samzoo info {name}  # where the weights are
-# the catalog records no weight file for this version: download it "
-                        "from the record,
-# then register it: samzoo catalog add (or samzoo cache import)"),)
+                        f"samzoo info {name}  # where the weights are\n# the catalog records no weight file for this version: download it "
+                        "from the record,\n# then register it: samzoo catalog add (or samzoo cache import)"),)
     out = [Snippet("samzoo (Python)", "python",
                    f'import samzoo\npredictor = samzoo.load_predictor("{name}")  # fetched once, verified, cached\n'
                    'predictor.set_image(image)  # H x W x 3 uint8\nmasks, scores, _ = predictor.predict(box=box)  # x0, y0, x1, y1'),
