@@ -16,6 +16,7 @@ Modules are imported when first used (a worker process of samzoo imports only wh
     changes = samzoo.diff("v1.zip", "v2.zip")       # metadata, files, weights, behaviour
     outcome = samzoo.publish("out.zip")           # a draft for review on the zoo (token: $BIOIMAGEIO_HYPHA_UPLOAD_TOKEN)
     drift = samzoo.check_published(deep=True)     # are the catalog's published files still what it records?
+    site = samzoo.build_site("site", packages="out")  # a static model-card site of the catalog (and built packages)
 """
 
 from importlib import import_module
@@ -54,6 +55,7 @@ _LAZY = {
     "release": ("samzoo.pipeline", "release"),
     "check_published": ("samzoo.resolver.published_check", "check_published"),
     "diff": ("samzoo.pipeline", "diff"),
+    "build_site": ("samzoo.website", "build_site"),
 }
 
 __all__ = ["SamzooError", "SpecError", "UnknownModelError", "__version__", *_LAZY]

@@ -88,7 +88,7 @@ def test_every_page_loads_cleanly_and_every_link_and_image_resolves(context, sit
         page.wait_for_load_state("load")
         assert page.errors == [], (path.name, page.errors)
         for url in page.requests:
-            assert url.startswith("file://") or url.startswith("data:"), (path.name, url)
+            assert url.startswith(("file://", "data:")), (path.name, url)
             if url.startswith("file://"):
                 assert Path(unquote(urlsplit(url).path)).resolve().is_relative_to(site.resolve()), (path.name, url)
         for link in _links(page):

@@ -84,11 +84,8 @@ def _formats(rdf: dict) -> tuple[tuple[str, str | None], ...]:
 
 def _cite(rdf: dict) -> tuple[tuple[str, str | None, str | None], ...]:
     items = rdf.get("cite") if isinstance(rdf.get("cite"), list) else []
-    out = []
-    for c in items[:50]:
-        if isinstance(c, dict) and _text(c.get("text")):
-            out.append((_text(c.get("text"), 500), _text(c.get("doi"), 200), _text(c.get("url"), 500)))
-    return tuple(out)
+    return tuple((_text(c.get("text"), 500), _text(c.get("doi"), 200), _text(c.get("url"), 500))
+                 for c in items[:50] if isinstance(c, dict) and _text(c.get("text")))
 
 
 def _authors(rdf: dict) -> tuple[str, ...]:
