@@ -118,7 +118,7 @@ def test_the_validate_step_passes_a_good_package_and_fails_a_broken_one(packages
     shutil.copytree(packages / "good", workspace / "release" / "good")
     proc, outputs, summary = run_validate_step(workspace, {})  # every input at its default: packages ".", an HTML report
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "PASSED  release/good" in proc.stdout
+    assert re.search(r"PASSED\s+release/good", proc.stdout), proc.stdout
     assert outputs == {"passed": "true", "failed": "0", "failed-packages": "", "report": "samzoo-validation.html"}
     assert (workspace / "samzoo-validation.html").read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html>")
     assert summary.startswith("# an earlier step\n## samzoo validate: 1 passed, 0 failed\n\n| package | status |")
@@ -132,7 +132,7 @@ def test_the_validate_step_passes_a_good_package_and_fails_a_broken_one(packages
                        "report": "reports/validation.md"}
     overview = summary.split("\n### ")[0]
     assert overview.startswith("# an earlier step\n## samzoo validate: 0 passed, 1 failed")
-    assert "| plain convolution | ❌ **failed** |" in overview and "| inference | ❌" not in overview  # the overview, then details
+    assert "plain convolution" in overview and "| ❌ **failed** |" in overview and "| inference | ❌" not in overview  # overview first
     assert "### ❌ FAILED: plain convolution" in summary and "could not load the model (torchscript)" in summary
     assert (workspace / "reports" / "validation.md").read_text(encoding="utf-8").startswith("## samzoo validate: 0 passed, 1 failed")
     assert "Traceback" not in proc.stderr
