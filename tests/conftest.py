@@ -13,7 +13,7 @@ warnings.filterwarnings("ignore", category=UserWarning, module="mobile_sam")
 #: The files that take longest (``pytest --durations``, 2 xdist processes, 2026-12-06: 200-300 s each),
 #: run first: `make test` hands each file to one of its processes in collection order, so a long file
 #: collected last would run alone at the end.
-LONGEST_FIRST = ("test_publish_zoo.py", "test_model_worker.py", "test_inference.py", "test_one_package.py", "test_automatic.py", "test_fuzz.py",
+LONGEST_FIRST = ("test_publish_zoo.py", "test_pre_commit_hook.py", "test_model_worker.py", "test_inference.py", "test_one_package.py", "test_automatic.py", "test_fuzz.py",
                  "test_exports.py", "test_diagnoses.py", "test_jobs_cluster.py", "test_pipeline.py", "test_interactive.py",
                  "test_core_matrix.py", "test_cmd_build.py")
 
