@@ -121,3 +121,9 @@ def test_dated_figures_live_only_on_the_benchmarks_page():
         if page.name != "benchmarks.md":
             found = DATE.findall(page.read_text(encoding="utf-8"))
             assert not found, f"{page.relative_to(REPO)}: dated figures {found} belong on docs/benchmarks.md"
+
+
+def test_the_site_loads_nothing_from_elsewhere(site):
+    external = re.compile(r'<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)="(?:https?:)?//', re.I)
+    for page in site.rglob("*.html"):
+        assert not external.search(page.read_text(encoding="utf-8")), f"{page.name} loads a script, style or font from another site"
