@@ -12,7 +12,7 @@ TORCH_PKGS ?= torch==2.14.1 torchvision==0.29.1
 TEST_JOBS ?= 2
 STAMP := $(VENV)/.samzoo-installed
 
-.PHONY: install demo lint test test-fast bench clean
+.PHONY: install demo lint test test-fast bench docs clean
 
 install: $(STAMP)
 
@@ -49,5 +49,9 @@ bench: $(STAMP)
 	$(PY) scripts/bench_pipeline.py
 	$(PY) scripts/bench_scale.py
 
+# The documentation site (mkdocs.yml): warnings are errors; the CLI reference is generated from the parser.
+docs: $(STAMP)
+	$(VENV)/bin/mkdocs build --strict -d site
+
 clean:
-	rm -rf $(VENV) demo_output bench_output bench_ais .pytest_cache
+	rm -rf $(VENV) demo_output bench_output bench_ais .pytest_cache site

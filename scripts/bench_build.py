@@ -42,7 +42,7 @@ TARGET_FORMATS_RATIO = 1.5
 TARGET_AGAINST_RATIO = 1.15
 ALL_FORMATS = "pytorch_state_dict,torchscript,onnx"
 #: micro-sam 1.8.14's export_sam_model, vit_b, on CI's kind of machine (the team's reference measurement,
-#: README, "Building packages"); used only when micro_sam is absent
+#: docs/benchmarks.md, "Building packages"); used only when micro_sam is absent
 RECORDED_REFERENCE_S = 69.9
 
 
@@ -145,7 +145,7 @@ def main() -> int:
             print(f"micro-sam's export failed (exit {rc}); see {workdir / 'reference.log'}")
     else:
         print(f"micro_sam is NOT importable by {args.reference_python}: no side-by-side run. "
-              f"Comparing with the reference's time recorded for micro-sam 1.8.14 ({RECORDED_REFERENCE_S} s on CI's machine, README: Building packages), "
+              f"Comparing with the reference's time recorded for micro-sam 1.8.14 ({RECORDED_REFERENCE_S} s on CI's machine, docs/benchmarks.md: Building packages), "
               "which is not a measurement of this run.")
 
     print()
@@ -154,7 +154,7 @@ def main() -> int:
         print(f"{name:<28} {w:8.1f} {p:8.2f} {size / 1e6:8.1f} {size / weights_size:12.2f}")
     ref_time = reference[0] if reference else RECORDED_REFERENCE_S
     ratio = wall / ref_time
-    source = "measured in this run" if reference else "recorded earlier (README), NOT this run"
+    source = "measured in this run" if reference else "recorded earlier (docs/benchmarks.md), NOT this run"
     print()
     print(f"time ratio samzoo / reference ({source}): {ratio:.2f} (target <= {TARGET_TIME_RATIO}) "
           f"{'OK' if ratio <= TARGET_TIME_RATIO else 'MISSED'}")

@@ -5,7 +5,7 @@
 Builds ``--distinct`` packages of random-initialised vit_t weights (seeds 0.., samzoo's builder) and
 copies them round-robin up to ``--packages`` (the validation work per copy is the same), starts a
 `dask scheduler` and two single-threaded `dask worker` processes on 127.0.0.1 (free ports; with samzoo's
-local-cluster settings as environment variables, as the README recommends for CPU workers: no
+local-cluster settings as environment variables, as docs/scaling.md recommends for CPU workers: no
 profiler, slower monitors), then
 times, in one run, each as a fresh `samzoo validate` process:
 

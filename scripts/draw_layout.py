@@ -15,7 +15,8 @@ from collections import Counter
 import grimp
 
 #: the boxes of the picture: each module belongs to the first group its name starts with
-GROUPS = ("samzoo.cli", "samzoo.pipeline", "samzoo.builder", "samzoo.validate", "samzoo.resolver", "samzoo.publisher", "samzoo.catalog",
+GROUPS = ("samzoo.cli", "samzoo.pipeline", "samzoo.builder", "samzoo.validate", "samzoo.resolver", "samzoo.publisher", "samzoo.compare",
+          "samzoo.website", "samzoo.catalog",
           "samzoo.plumbing", "samzoo.architectures")
 
 

@@ -41,8 +41,8 @@ def _shell(tmp_path: Path) -> dict[str, str]:
     shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m samzoo "$@"\n')
     shim.chmod(0o755)
     src = str(REPO / "src")
-    git_config = tmp_path / "gitconfig"  # the reader's git identity, used by the publish quickstart
-    git_config.write_text("[user]\n\tname = Quickstart Tester\n")
+    git_config = tmp_path / "gitconfig"  # a reader without a git identity: the quickstarts must not need one
+    git_config.write_text("")
     return {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
             "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p),
             "GIT_CONFIG_GLOBAL": str(git_config), "GIT_CONFIG_NOSYSTEM": "1"}

@@ -63,7 +63,7 @@ def validate_package(
 
     Raises:
         ArgumentError: a bad option (``device`` unknown, or cuda without a GPU, ...). A bad package never raises:
-        it fails checks.
+            it fails checks.
 
     Example::
 
