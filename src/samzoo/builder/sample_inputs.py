@@ -114,6 +114,8 @@ def read_array(path: str | Path, argument: str) -> np.ndarray:
     before a pixel is decoded.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ArgumentError(argument, f"{path} is a folder; pass an image file in it (PNG, TIFF, JPEG, ... or .npy)")
     if not path.is_file():
         raise ArgumentError(argument, f"file {path} does not exist; check the path")
     check_image_size(_header_shape(path, argument), path, argument)
