@@ -10,6 +10,7 @@ import pytest
 import samzoo
 from helpers.cli import run_cli
 from samzoo.builder.docs import documentation
+from samzoo.builder.interactive_rdf import EMBEDDINGS_ATOL
 from samzoo.catalog import add_model, load_catalog, record_zoo_id
 from samzoo.plumbing.errors import UnknownModelError
 
@@ -68,3 +69,21 @@ def test_a_model_with_a_zoo_id_is_loaded_by_it(user_model, tmp_path):
     spec = load_catalog().models["vit_t_mylab"]
     doc = documentation(spec, user_model, "2", test_source="cell.png", n_objects=2, has_decoder=False)
     assert 'samzoo.load_predictor("affable-otter")' in doc and "path/to" not in doc
+
+
+def test_the_tolerances_the_docs_state_are_the_rdf_s(built_user_package):
+    import yaml
+
+    doc = _doc(built_user_package)
+    with zipfile.ZipFile(built_user_package) as z:
+        tolerances = yaml.safe_load(z.read("rdf.yaml"))["config"]["bioimageio"]["reproducibility_tolerance"]
+    (emb,) = [t for t in tolerances if t["output_ids"] == ["embeddings"]]
+    assert "exactly" not in doc
+    assert emb["absolute_tolerance"] <= EMBEDDINGS_ATOL  # the docs give the bound (the rdf's may be smaller)
+    assert (f"`embeddings` to a relative {emb['relative_tolerance']:g} (absolute at most {EMBEDDINGS_ATOL:g}) "
+            f"with at most\n{emb['mismatched_elements_per_million']} mismatched elements per million") in doc
+
+
+def test_resolving_the_package_gives_its_model_type(built_user_package):
+    res = samzoo.resolve(built_user_package)
+    assert (res.model_type, res.name) == ("vit_t_mylab", "vit_t_mylab")  # not the display name "vit_t_mylab (user model)"

@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING
 
 from ..catalog import Catalog, ModelSpec, is_builtin
 from .automatic_rdf import LABELS_MISMATCHED_PPM
-from .interactive_rdf import MASKS_MISMATCHED_PPM, SCORES_RTOL
+from .interactive_rdf import (
+    EMBEDDINGS_ATOL,
+    EMBEDDINGS_MISMATCHED_PPM,
+    EMBEDDINGS_RTOL,
+    MASKS_MISMATCHED_PPM,
+    SCORES_ATOL,
+    SCORES_RTOL,
+)
 
 if TYPE_CHECKING:
     from .context import BuildContext
@@ -121,9 +128,10 @@ The test tensors were computed from {test_source}, with prompts (a box, one posi
 negative points, and a mask prompt) for the {n_objects} largest object(s) of the label image;
 `cover.png` shows the predicted masks. Check the package with `bioimageio test <package>.zip`
 (bioimageio.core). The reproducibility tolerances in `config.bioimageio.reproducibility_tolerance`
-are set per output: `embeddings` exactly (they pass through when given), `scores` to a
-relative {SCORES_RTOL:g}, and at most {MASKS_MISMATCHED_PPM} flipped `masks` pixels per million (mask borders where
-the logit is near 0 may flip on other hardware).
+are set per output: `embeddings` to a relative {EMBEDDINGS_RTOL:g} (absolute at most {EMBEDDINGS_ATOL:g}) with at most
+{EMBEDDINGS_MISMATCHED_PPM} mismatched elements per million (other hardware computes other float rounding),
+`scores` to a relative {SCORES_RTOL:g} (absolute at most {SCORES_ATOL:g}), and at most {MASKS_MISMATCHED_PPM} flipped
+`masks` pixels per million (mask borders where the logit is near 0 may flip on other hardware).
 
 This model is a segmentation aid: check its masks, especially on data unlike its training data.
 
@@ -207,7 +215,8 @@ change them at build time with `samzoo build --ais-param name=value`):
 
 ## Validation
 
-The test output holds {n_objects} objects found in {b.samples.source}; `cover.png` shows them.
+The test output holds {n_objects} objects found in {b.samples.image_source} by this package itself
+(no labels or prompts are given to it); `cover.png` shows them.
 Check the package with `bioimageio test <package>.zip`. Tolerance: at most
 {LABELS_MISMATCHED_PPM} pixels per million with another label (object borders may move on other hardware).
 
