@@ -51,10 +51,10 @@ def load_name(spec: ModelSpec, version: str, package_file: str) -> tuple[str, st
     assigned an id by that id (its latest version, fetched from the zoo), any other by this package's file.
     """
     if spec.nickname and is_builtin(spec):
-        return f"{spec.nickname}/{version}", "by zoo id"
+        return f"{spec.nickname}/{version}", "by its zoo id"
     if spec.nickname:
-        return spec.nickname, "by zoo id (its latest version)"
-    return f"path/to/{package_file}", "this package file, downloaded"
+        return spec.nickname, "by its zoo id (the latest version)"
+    return f"path/to/{package_file}", "from this package's zip, downloaded"
 
 
 def _usage(spec: ModelSpec, version: str, package_file: str) -> str:
@@ -63,7 +63,7 @@ def _usage(spec: ModelSpec, version: str, package_file: str) -> str:
                  f"sam = get_sam_model(model_type=\"{spec.model_type}\")\n") if is_builtin(spec) else ""
     name, how = load_name(spec, version, package_file)
     return f"""```python
-# samzoo: the SAM module {how} (weights verified and cached)
+# samzoo: the SAM module {how}; weights verified and cached
 import samzoo
 predictor = samzoo.load_predictor("{name}")
 predictor.set_image(image)                      # H x W x 3 uint8
