@@ -119,3 +119,12 @@ def test_samzoo_validate_checks_the_ais_package(ais_package):
     assert checks["ais"].status == "passed" and "test image" in checks["ais"].message and "n=2" in checks["ais"].message
     assert "ilastik yes" in checks["partner_gates"].message and "BiaPy yes" in checks["partner_gates"].message
     assert checks["sam_prompts"].status == "skipped" and "automatic instance segmentation" in checks["sam_prompts"].message
+
+
+@pytest.mark.slow
+def test_ais_documentation_says_what_the_package_does(ais_package):
+    # sam_ais.py segments with its decoder and a watershed: no threshold, no labels; the docs and rdf say only that
+    doc = zipfile.ZipFile(ais_package).read("documentation.md").decode()
+    assert "Otsu" not in doc and "labels:" not in doc, doc.split("## Validation")[1]
+    assert "objects found in skimage.data.coins()" in doc and "by this package itself" in doc
+    assert "Otsu" not in read_rdf(ais_package)["config"]["samzoo"]["test_image"]

@@ -29,3 +29,13 @@ def test_missing_authors_and_unknown_github_users_are_said(user_model):
     author = lm.authors[0].model_copy(update={"github_user": "no-such-user-samzoo-1234"})
     spec = lm.model_copy(update={"authors": [author, *lm.authors[1:]]})
     assert any("'no-such-user-samzoo-1234' is left out of the rdf" in n for n in metadata_notes(spec))
+
+
+def test_a_maintainer_left_out_of_the_rdf_is_said(user_model):
+    # a hand-written spec may name a maintainer without a GitHub user: format 0.5 cannot hold them, the build says so
+    lm = user_model.models["vit_b_lm"]
+    spec = lm.model_copy(update={"maintainers": [lm.maintainers[0].model_copy(update={"github_user": None})]})
+    notes = metadata_notes(spec)
+    assert any(f"maintainer {lm.maintainers[0].name} is left out of the rdf: a BioImage.IO maintainer needs a GitHub user" in n
+               for n in notes), notes
+    assert "maintainers" not in rdf.metadata_rdf(spec, "1.2")

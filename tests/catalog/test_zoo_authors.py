@@ -29,3 +29,9 @@ def test_real_authors_pass(tmp_path):
     assert check_zoo(rdf, tmp_path).status == "passed"
     assert placeholder_people({**rdf, "maintainers": [{"github_user": "constantinpape"}]}) == []
     assert placeholder_people({**rdf, "maintainers": [{"name": "unknown"}]}) == ["maintainers[0] is 'unknown'"]
+
+
+@pytest.mark.parametrize("name", ["Jane Doe", "John Roe"])
+def test_the_readme_s_example_names_pass(tmp_path, name):
+    # `samzoo catalog add --author "Jane Doe"` (the README's quickstart) accepts it: the zoo check must too
+    assert check_zoo(_rdf(tmp_path, [{"name": name}]), tmp_path).status == "passed"

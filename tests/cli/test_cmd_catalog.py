@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 
 from helpers.cli import run_cli
-from samzoo.catalog.writer import citation, encoder_of_name, person
+from samzoo.catalog.people import person
+from samzoo.catalog.writer import citation, encoder_of_name
 
 
 def test_add_infers_the_encoder_and_writes_people_and_citations(tmp_path, vit_t_checkpoint):
@@ -45,3 +47,31 @@ def test_parsing_helpers():
     assert person("@janedoe") == {"name": "janedoe", "github_user": "janedoe"}
     assert citation("https://example.org/paper") == {"text": "https://example.org/paper", "url": "https://example.org/paper"}
     assert citation("Doe et al. 2026") == {"text": "Doe et al. 2026"}
+
+
+@pytest.mark.parametrize("flag, value, words", [
+    ("--author", "", "'' is empty"),
+    ("--author", "unknown", "'unknown' is a placeholder"),
+    ("--author", "Jane Doe @jane.doe", "'Jane Doe @jane.doe': '@jane.doe' is not a GitHub user name"),
+    ("--maintainer", "Jane Doe", "'Jane Doe' has no GitHub user, and a BioImage.IO maintainer needs one"),
+])
+def test_people_the_zoo_would_fail_are_refused_when_added(tmp_path, vit_t_checkpoint, flag, value, words):
+    env = {"SAMZOO_CATALOG": str(tmp_path / "cat")}
+    extra = ["--author", "Jane Doe"] if flag == "--maintainer" else []
+    proc = run_cli("catalog", "add", "vit_t_mylab", "--weights", str(vit_t_checkpoint), *extra, flag, value, env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()] and f"{flag}: {words}" in proc.stderr
+    assert '"Jane Doe @' in proc.stderr  # what to write instead
+    assert not (tmp_path / "cat" / "vit_t_mylab.yaml").exists()
+
+
+def test_a_hand_written_spec_with_a_placeholder_author_is_refused_before_building(tmp_path, vit_t_checkpoint):
+    env = {"SAMZOO_CATALOG": str(tmp_path / "cat")}
+    assert run_cli("catalog", "add", "vit_t_mylab", "--weights", str(vit_t_checkpoint), "--author", "Jane Doe", env=env).returncode == 0
+    spec = tmp_path / "cat" / "vit_t_mylab.yaml"
+    spec.write_text(spec.read_text().replace("name: Jane Doe", "name: unknown"))  # edited by hand
+    proc = run_cli("build", "vit_t_mylab", "--checkpoint", str(vit_t_checkpoint), "-o", str(tmp_path / "out") + "/", env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip() == (f"samzoo: error: {spec}: authors[0] is 'unknown', a placeholder, not a person (the zoo check "
+                                   "fails it); write a person's name, e.g. \"Jane Doe\" or \"Jane Doe @janedoe\" (NAME @GITHUB_USER)")
+    assert not (tmp_path / "out").exists()

@@ -206,3 +206,19 @@ def test_html_report_renders_in_headless_chromium(tmp_path, reports):
     red = np.all(pixels == (0xFB, 0xDA, 0xDA), axis=1).sum()
     green = np.all(pixels == (0xDC, 0xF5, 0xDC), axis=1).sum()
     assert red > 100 and green > 100  # the status cells are painted in their colours
+
+
+def test_two_builds_of_one_model_are_told_apart_by_their_file_names():
+    # the rdf name is the same in every build of a model: the rows also name the package file
+    one, two = (PackageReport(source=f"release/{f}", checks=(CheckResult("source", "passed", "ok", 0.1),), seconds=1.0,
+                              name="vit_t_mylab (user model)", version=v) for f, v in (("vit_t_mylab-1.zip", "1"),
+                                                                                       ("v2/vit_t_mylab-2.zip", "2")))
+    folder = PackageReport(source="pkgs/mylab/rdf.yaml", checks=one.checks, name="vit_t_mylab (user model)")
+    md = to_markdown([one, two, folder], now=NOW)
+    assert "| vit_t_mylab (user model) · `vit_t_mylab-1.zip` | ✅ **passed** |" in md
+    assert "| vit_t_mylab (user model) · `vit_t_mylab-2.zip` | ✅ **passed** |" in md
+    assert "| vit_t_mylab (user model) · `mylab/rdf.yaml` |" in md
+    assert "<summary>✅ vit_t_mylab (user model) · vit_t_mylab-2.zip: passed (1.0 s)</summary>" in md
+    page = to_html([one, two], now=NOW)
+    assert page.count('&middot; <code class="file">vit_t_mylab-1.zip</code>') == 2  # overview row and heading
+    assert page.count('&middot; <code class="file">vit_t_mylab-2.zip</code>') == 2

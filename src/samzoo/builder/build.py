@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import Any
 
 from ..catalog import Catalog, ModelRef, load_catalog, zoo_id
+from ..catalog.people import check_people
 from ..plumbing.errors import ArgumentError
 from . import automatic, interactive
 from .context import BuildContext, BuildRequest, BuildResult, Timer
@@ -86,6 +87,7 @@ def build_package(
     formats = parse_weight_formats(weight_formats)
     catalog = catalog or load_catalog()
     ref = catalog.lookup(name)
+    check_people(ref.spec)  # before any work: a placeholder author fails the zoo check at the end
     b = BuildContext(spec=ref.spec, catalog=catalog, checkpoint=Path(checkpoint), timer=Timer(), on_message=on_message,
                      on_stage=on_stage, cover_caption=cover_caption, weight_formats=formats, overwrite=overwrite)
     request = BuildRequest(decoder=decoder, image=image, labels=labels, output=output, version=version, force=force,

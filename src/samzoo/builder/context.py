@@ -150,5 +150,6 @@ class BuildContext:
             "rebuild_of_published_weights": decision.rebuild,
             # the content's hash, not the file's name: the package depends only on what the weights are
             "source_checkpoint_xxh128": self.checkpoint_hash("xxh128").split(":", 1)[1],
-            "test_image": self.samples.source,
+            # an automatic package is given the image alone: the labels its prompts would come from are not its business
+            "test_image": self.samples.image_source if self.mode == "automatic" else self.samples.source,
         }

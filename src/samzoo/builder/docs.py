@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING
 
 from ..catalog import Catalog, ModelSpec, is_builtin
 from .automatic_rdf import LABELS_MISMATCHED_PPM
-from .interactive_rdf import MASKS_MISMATCHED_PPM, SCORES_RTOL
+from .interactive_rdf import (
+    EMBEDDINGS_ATOL,
+    EMBEDDINGS_MISMATCHED_PPM,
+    EMBEDDINGS_RTOL,
+    MASKS_MISMATCHED_PPM,
+    SCORES_ATOL,
+    SCORES_RTOL,
+)
 
 if TYPE_CHECKING:
     from .context import BuildContext
@@ -37,13 +44,26 @@ def _about(spec: ModelSpec) -> str:
             "Segment Anything for Microscopy models. BioImage.IO-compatible tools run it through the tensors below.")
 
 
-def _usage(spec: ModelSpec, version: str) -> str:
-    """How to use the model: bioimageio.core on this package, samzoo by name (and micro-sam for the published ones)."""
+def load_name(spec: ModelSpec, version: str, package_file: str) -> tuple[str, str]:
+    """The name a reader of the zoo page passes to ``samzoo.load_predictor``, and what it is.
+
+    A published family model by its zoo id and version (the catalog knows it everywhere), a user model the zoo
+    assigned an id by that id (its latest version, fetched from the zoo), any other by this package's file.
+    """
+    if spec.nickname and is_builtin(spec):
+        return f"{spec.nickname}/{version}", "by its zoo id"
+    if spec.nickname:
+        return spec.nickname, "by its zoo id (the latest version)"
+    return f"path/to/{package_file}", "from this package's zip, downloaded"
+
+
+def _usage(spec: ModelSpec, version: str, package_file: str) -> str:
+    """How to use the model: samzoo by a name that works for a reader of the zoo page (and micro-sam for the published ones)."""
     micro_sam = (f"\n# micro-sam, by model type\nfrom micro_sam.util import get_sam_model\n"
                  f"sam = get_sam_model(model_type=\"{spec.model_type}\")\n") if is_builtin(spec) else ""
-    name = f"{spec.nickname}/{version}" if spec.nickname else spec.model_type
+    name, how = load_name(spec, version, package_file)
     return f"""```python
-# samzoo: the SAM module by name (weights verified and cached)
+# samzoo: the SAM module {how}; weights verified and cached
 import samzoo
 predictor = samzoo.load_predictor("{name}")
 predictor.set_image(image)                      # H x W x 3 uint8
@@ -66,8 +86,9 @@ _TENSOR_TABLE = """| tensor | axes | dtype | meaning |
 
 
 def documentation(spec: ModelSpec, catalog: Catalog, version: str, *, test_source: str, n_objects: int,
-                  has_decoder: bool, extra_files: tuple[str, ...] = ()) -> str:
-    """The Markdown text of ``documentation.md`` (``extra_files``: the TorchScript weights and ONNX decoder, if any)."""
+                  has_decoder: bool, extra_files: tuple[str, ...] = (), package_file: str = "") -> str:
+    """The Markdown text of ``documentation.md`` (``extra_files``: the TorchScript weights and ONNX decoder, if any;
+    ``package_file``: the package's default file name, for the usage snippet; default ``<model_type>-<version>.zip``)."""
     zoo = f" ({spec.emoji + ' ' if spec.emoji else ''}`{spec.nickname}/{version}` on the BioImage.IO Model Zoo)" if spec.nickname else ""
     decoder = (
         f"\nThe package also holds the instance-segmentation decoder (`{spec.encoder}_decoder.pt`, an attachment) "
@@ -86,7 +107,7 @@ Segment Anything (SAM) segments objects from prompts: boxes, points or a rough m
 {decoder}
 ## Usage
 
-{_usage(spec, version)}
+{_usage(spec, version, package_file or f'{spec.model_type}-{version}.zip')}
 
 {_formats_section(spec.encoder, extra_files)}## How to choose a model ({spec.category.lower()})
 
@@ -107,9 +128,10 @@ The test tensors were computed from {test_source}, with prompts (a box, one posi
 negative points, and a mask prompt) for the {n_objects} largest object(s) of the label image;
 `cover.png` shows the predicted masks. Check the package with `bioimageio test <package>.zip`
 (bioimageio.core). The reproducibility tolerances in `config.bioimageio.reproducibility_tolerance`
-are set per output: `embeddings` exactly (they pass through when given), `scores` to a
-relative {SCORES_RTOL:g}, and at most {MASKS_MISMATCHED_PPM} flipped `masks` pixels per million (mask borders where
-the logit is near 0 may flip on other hardware).
+are set per output: `embeddings` to a relative {EMBEDDINGS_RTOL:g} (absolute at most {EMBEDDINGS_ATOL:g}) with at most
+{EMBEDDINGS_MISMATCHED_PPM} mismatched elements per million (other hardware computes other float rounding),
+`scores` to a relative {SCORES_RTOL:g} (absolute at most {SCORES_ATOL:g}), and at most {MASKS_MISMATCHED_PPM} flipped
+`masks` pixels per million (mask borders where the logit is near 0 may flip on other hardware).
 
 This model is a segmentation aid: check its masks, especially on data unlike its training data.
 
@@ -193,7 +215,8 @@ change them at build time with `samzoo build --ais-param name=value`):
 
 ## Validation
 
-The test output holds {n_objects} objects found in {b.samples.source}; `cover.png` shows them.
+The test output holds {n_objects} objects found in {b.samples.image_source} by this package itself
+(no labels or prompts are given to it); `cover.png` shows them.
 Check the package with `bioimageio test <package>.zip`. Tolerance: at most
 {LABELS_MISMATCHED_PPM} pixels per million with another label (object borders may move on other hardware).
 

@@ -22,6 +22,7 @@ from .exports.plan import onnx_decoder_file, torchscript_file
 from .forward_pass import check_testable_outputs, saving_weights
 from .interactive_rdf import RdfInputs, model_rdf
 from .package_files import save_test_tensors, staged_hashes, write_common_files, write_rdf
+from .output import default_output
 from .package_kind import PackageKind
 from .rdf import torch_version
 
@@ -111,7 +112,8 @@ def stage_files(b: BuildContext, staging: Path) -> None:
     cover = cover_png(samples.image, arrays["masks"][0, :, 0], samples.box_prompts, b.cover_caption)
     text = documentation(b.spec, b.catalog, b.decision.version, test_source=samples.source,
                          n_objects=len(samples.object_ids), has_decoder=b.decoder_state is not None,
-                         extra_files=tuple(b.extra_files))
+                         extra_files=tuple(b.extra_files),
+                         package_file=default_output(b.spec.model_type, b.spec.nickname, b.decision.version, KIND).name)
     write_common_files(b, staging, KIND, cover, text)
 
 

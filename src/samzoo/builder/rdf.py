@@ -27,13 +27,22 @@ def metadata_notes(spec: ModelSpec) -> list[str]:
     if not spec.authors:
         notes.append(f"{spec.model_type} has no authors in its catalog spec: the package names the placeholder "
                      "'unknown', which the zoo check fails; add the authors to the spec (samzoo catalog add --author NAME)")
-    people = [("author", p) for p in spec.authors] + [("maintainer", p) for p in spec.maintainers]
     notes.extend(
-        f"{role} {p.name or p.github_user}: github_user {p.github_user!r} is left out of the rdf (bioimageio.spec does "
+        f"author {p.name}: github_user {p.github_user!r} is left out of the rdf (bioimageio.spec does "
         "not know it offline and would look it up online); add it on the zoo's upload page"
-        for role, p in people if p.github_user and p.github_user.lower() not in known
+        for p in spec.authors if p.github_user and p.github_user.lower() not in known
     )
+    notes.extend(_maintainer_note(p, known) for p in spec.maintainers if not p.github_user or p.github_user.lower() not in known)
     return notes
+
+
+def _maintainer_note(p: Person, known: set[str]) -> str:
+    """Why a maintainer is not in the rdf (format 0.5 needs a github_user; an unknown one would make validation go online)."""
+    if not p.github_user:
+        return (f"maintainer {p.name} is left out of the rdf: a BioImage.IO maintainer needs a GitHub user; "
+                f"write \"{p.name} @GITHUB_USER\" in the spec")
+    return (f"maintainer {p.name or p.github_user} (@{p.github_user}) is left out of the rdf (bioimageio.spec does not know "
+            "the GitHub user offline and would look it up online); add them on the zoo's upload page")
 
 
 def _known_github_users() -> set[str]:

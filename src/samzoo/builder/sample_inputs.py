@@ -51,7 +51,8 @@ class SampleInputs:
     point_labels: np.ndarray  # 1 x O x 3 int64
     mask_prompts: np.ndarray  # 1 x O x 1 x 256 x 256 float32
     object_ids: tuple[int, ...]
-    source: str
+    source: str  # the image and where its labels came from (the prompts are derived from the labels)
+    image_source: str = ""  # the image alone: what an automatic package, which uses no labels, was tested with
 
     @property
     def image_bchw(self) -> np.ndarray:
@@ -114,6 +115,8 @@ def read_array(path: str | Path, argument: str) -> np.ndarray:
     before a pixel is decoded.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ArgumentError(argument, f"{path} is a folder; pass an image file in it (PNG, TIFF, JPEG, ... or .npy)")
     if not path.is_file():
         raise ArgumentError(argument, f"file {path} does not exist; check the path")
     check_image_size(_header_shape(path, argument), path, argument)
@@ -247,7 +250,7 @@ def mask_logits(mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def make_sample_inputs(image: np.ndarray, labels: np.ndarray, source: str) -> SampleInputs:
+def make_sample_inputs(image: np.ndarray, labels: np.ndarray, source: str, image_source: str = "") -> SampleInputs:
     """Prompts for the largest objects of ``labels`` on ``image`` (H x W x 3 uint8)."""
     ids = largest_objects(labels)
     boxes, points, point_labels, masks = [], [], [], []
@@ -268,6 +271,7 @@ def make_sample_inputs(image: np.ndarray, labels: np.ndarray, source: str) -> Sa
         mask_prompts=np.asarray([masks], dtype=np.float32),
         object_ids=ids,
         source=source,
+        image_source=image_source or source,
     )
 
 
@@ -280,12 +284,13 @@ def load_sample_inputs(domain: str, image_path: str | Path | None = None, labels
         labels = threshold_labels(image)
         if not (labels > 0).any():  # pragma: no cover - the built-in images all have objects
             raise SamzooError(f"no objects found in the built-in {domain} image; pass an image and its labels")
-        return make_sample_inputs(image, labels, about + "; labels: Otsu threshold")
+        return make_sample_inputs(image, labels, about + "; labels: Otsu threshold", about)
     image = to_rgb_uint8(read_array(image_path, "image"), str(image_path))
     if labels_path is None:
         labels = threshold_labels(image)
         if not (labels > 0).any():
             raise ArgumentError("labels", f"needed: thresholding finds no objects in {image_path}; pass a label image of it")
-        return make_sample_inputs(image, labels, f"{Path(image_path).name}; labels: Otsu threshold")
+        return make_sample_inputs(image, labels, f"{Path(image_path).name}; labels: Otsu threshold", Path(image_path).name)
     labels = check_labels(read_array(labels_path, "labels"), image)
-    return make_sample_inputs(image, labels, f"{Path(image_path).name} with labels {Path(labels_path).name}")
+    return make_sample_inputs(image, labels, f"{Path(image_path).name} with labels {Path(labels_path).name}",
+                              Path(image_path).name)

@@ -2,7 +2,7 @@
 
 Modules: ``schema`` (the spec's pydantic models, ``ModelRef`` and zoo ids), ``loading`` (YAML,
 shared citations, one-line errors, the spec directories), ``names`` (:class:`Catalog`: lookup,
-suggestions, DOIs), ``versions`` (zoo-version ordering), ``writer`` (spec YAML and
+suggestions, DOIs), ``versions`` (zoo-version ordering), ``people`` (authors, maintainers, placeholders), ``writer`` (spec YAML and
 ``samzoo catalog add``). Zoo ids, nicknames, emoji and zoo-version ordering are defined here
 once. The package imports no samzoo module except ``errors``, ``hashing`` and ``atomic``.
 """

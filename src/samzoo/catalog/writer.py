@@ -4,7 +4,7 @@
 validated with the catalog's own loader before it is put in place atomically. Local weight
 paths become ``file://`` URLs; their hash is computed when not given and checked when given.
 The encoder is inferred from the name's prefix (``vit_b_mylab`` -> ``vit_b``). Authors,
-maintainers (``"Jane Doe @janedoe"``) and citations (a DOI, a URL or a text) are written as given.
+maintainers (``"Jane Doe @janedoe"``, checked by :mod:`.people`) and citations (a DOI, a URL or a text) are written as given.
 :func:`user_models` lists the user catalog, :func:`remove_model` takes a model out of it.
 """
 
@@ -23,6 +23,7 @@ from ..plumbing.errors import ArgumentError, SamzooError
 from ..plumbing.hashing import file_hash, parse_hash
 from .loading import load_spec_file, user_spec_dir
 from .lookup import Catalog, load_catalog
+from .people import checked_person
 from .schema import ModelSpec
 from .vocabulary import ENCODERS
 
@@ -92,16 +93,6 @@ def encoder_of_name(name: str) -> str | None:
     return next((e for e in sorted(ENCODERS, key=len, reverse=True) if name == e or name.startswith(f"{e}_")), None)
 
 
-def person(text: str) -> dict[str, str]:
-    """``"Jane Doe @janedoe"`` -> ``{name: Jane Doe, github_user: janedoe}``; ``"Jane Doe"`` -> ``{name: Jane Doe}``."""
-    words = str(text).split()
-    if len(words) > 1 and words[-1].startswith("@"):
-        return {"name": " ".join(words[:-1]), "github_user": words[-1][1:]}
-    if len(words) == 1 and words[0].startswith("@"):
-        return {"name": words[0][1:], "github_user": words[0][1:]}
-    return {"name": " ".join(words)}
-
-
 def citation(text: str) -> dict[str, str]:
     """A citation from a DOI (``10.1038/...``, ``doi:...``), a URL, or a free text."""
     value = str(text).strip()
@@ -118,8 +109,8 @@ def _raw_spec(name: str, encoder: str, weights: dict, *, domain: str, nickname: 
     raw = {
         "model_type": name, "encoder": encoder, "domain": domain, "status": "current",
         "display_name": f"{name} (user model)", "description": description or f"User-registered {encoder} model {name}.",
-        "authors": [person(a) for a in people.get("authors", [])],
-        "maintainers": [person(m) for m in people.get("maintainers", [])],
+        "authors": [checked_person(a, "authors") for a in people.get("authors", [])],
+        "maintainers": [checked_person(m, "maintainers") for m in people.get("maintainers", [])],
         "license": license, "citations": ["sam", "micro_sam", *(citation(c) for c in people.get("cite", []))],
         "tags": ["segment-anything", encoder, "user"],
         "git_repo": None, "current_version": "v1",

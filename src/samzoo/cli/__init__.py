@@ -32,8 +32,23 @@ def _flag_names(parser: argparse.ArgumentParser) -> dict[str, str]:
     return names
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A parser whose usage errors are one line (no usage block) naming the (sub-)command, with "did you mean"."""
+
+    def error(self, message: str):  # argparse calls it for every usage error
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+    def _check_value(self, action: argparse.Action, value) -> None:
+        if action.choices is not None and value not in action.choices:
+            import difflib
+
+            close = difflib.get_close_matches(str(value), [str(c) for c in action.choices], n=1, cutoff=0.6)
+            known = f"did you mean {close[0]}?" if close else f"choose from {', '.join(map(str, action.choices))}"
+            raise argparse.ArgumentError(action, f"invalid choice: {value!r}; {known}")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="samzoo",
         description="Catalog, build, validate and load the Segment Anything for Microscopy models of the BioImage.IO Model Zoo.",
     )
@@ -51,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _attach_flag_names(sub: argparse._SubParsersAction) -> None:
     """Give every (sub-)command's parsed arguments the map from Python argument names to its flags."""
     for parser in sub.choices.values():
-        parser.set_defaults(_flag_names=_flag_names(parser))
+        parser.set_defaults(_flag_names=_flag_names(parser), _prog=parser.prog)
         for action in parser._actions:
             if isinstance(action, argparse._SubParsersAction):
                 _attach_flag_names(action)
@@ -59,7 +74,11 @@ def _attach_flag_names(sub: argparse._SubParsersAction) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said by the (sub-)command that was given them, not by `samzoo`
+        print(f"{getattr(args, '_prog', parser.prog)}: error: unrecognized arguments: {' '.join(unknown)} "
+              f"(see {getattr(args, '_prog', parser.prog)} --help)", file=sys.stderr)
+        return 2
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

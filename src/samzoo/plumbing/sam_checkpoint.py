@@ -73,6 +73,9 @@ def _torch_load(path: Path) -> Any:
     if not path.is_file():
         raise CheckpointError(f"{path}: no such file; check the path")
     is_zip = _is_zip(path)
+    if is_zip and _is_package(path):
+        raise CheckpointError(f"{path}: a BioImage.IO package (it holds an rdf.yaml), not a checkpoint; pass the SAM "
+                              "weights it was built from (a .pt state dict or micro-sam checkpoint)")
     try:
         with warnings.catch_warnings():  # torch warns about pickle protocols on its way to refusing a file
             warnings.simplefilter("ignore")
@@ -113,6 +116,18 @@ def _starts_like_pickle(path: Path) -> bool:
             return f.read(1) == b"\x80"
     except OSError:
         return False
+
+
+def _is_package(path: Path) -> bool:
+    """The zip ``path`` holds a BioImage.IO description (``rdf.yaml``, ``bioimageio.yaml``) and no torch archive record."""
+    from .rdf_files import rdf_in_names
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+    return rdf_in_names(names) is not None and not any(n.endswith("/data.pkl") or n == "data.pkl" for n in names)
 
 
 def _is_zip(path: Path) -> bool:

@@ -89,7 +89,7 @@ def from_package(path: Path, cache: WeightCache, offline: bool, decoder: bool, p
     dec = _package_file(path, pw.decoder, cache, offline, progress, f"{pw.name} decoder") if decoder and pw.decoder else None
     verified = pw.encoder.sha256 is not None and (dec is None or pw.decoder.sha256 is not None)
     encoder = infer_encoder(enc) if infer else None
-    return Resolved(pw.name, pw.name, None, encoder, enc, dec, str(path), "package", verified)
+    return Resolved(pw.name, pw.model_type, None, encoder, enc, dec, str(path), "package", verified)
 
 
 def _package_file(path: Path, pf: PackageFile, cache: WeightCache, offline: bool, progress, label: str) -> Path:

@@ -8,6 +8,7 @@ The encoder weights are ``weights.pytorch_state_dict.source`` (with its
 from __future__ import annotations
 
 import contextlib
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +29,9 @@ from ..plumbing.untrusted import (
     read_text_bounded,
 )
 
+#: a catalog model type (``vit_t_mylab``): lower-case letters, digits and ``_``, as ``samzoo catalog add`` allows
+_MODEL_TYPE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
 
 class PackageError(SamzooError):
     """A package without readable pytorch_state_dict weights."""
@@ -45,6 +49,8 @@ class PackageWeights:
     name: str
     encoder: PackageFile
     decoder: PackageFile | None
+    #: the catalog's model type a samzoo build records (``config.samzoo.model_type``), else ``name``
+    model_type: str = ""
 
 
 def is_package(path: Path) -> bool:
@@ -110,8 +116,17 @@ def read_package(path: Path) -> PackageWeights:
         if isinstance(src, str) and "decoder" in PurePosixPath(src).name and src.endswith((".pt", ".pth")):
             decoder = _file(att if isinstance(att, dict) else {"source": src}, "attachment", path)
             break
-    name = str(rdf.get("id") or rdf.get("name") or path.stem)
-    return PackageWeights(path, name, encoder, decoder)
+    model_type = _samzoo_model_type(rdf)
+    name = str(rdf.get("id") or model_type or rdf.get("name") or path.stem)
+    return PackageWeights(path, name, encoder, decoder, model_type or name)
+
+
+def _samzoo_model_type(rdf: dict) -> str | None:
+    """``config.samzoo.model_type`` of a package samzoo built (a catalog name: ``vit_t_mylab``), if well-formed."""
+    config = rdf.get("config")
+    samzoo = config.get("samzoo") if isinstance(config, dict) else None
+    value = samzoo.get("model_type") if isinstance(samzoo, dict) else None
+    return value if isinstance(value, str) and _MODEL_TYPE.match(value) else None
 
 
 @contextlib.contextmanager

@@ -82,6 +82,9 @@ def check_summary_target(target: str | Path, count: int) -> Path:
             raise ArgumentError("summary", f"{target}: folder {target.parent} does not exist; create it first")
     elif target.exists() and not target.is_dir():
         raise ArgumentError("summary", f"{target}: exists and is not a folder; give a folder or a .json file")
+    elif target.suffix and not target.exists():  # x.txt: a file was meant, and a ValidationSummary is JSON
+        raise ArgumentError("summary", f"{target}: a ValidationSummary is JSON; give a .json file (one package) or a "
+                                       f"folder (one <package>.json each; a new folder's name has no suffix)")
     return target
 
 

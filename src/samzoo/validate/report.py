@@ -16,11 +16,12 @@ import json
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import metadata
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..plumbing.atomic import write_text_atomic
 from ..plumbing.errors import ArgumentError, OutputError
+from ..plumbing.rdf_files import RDF_NAMES as _RDF_NAMES
 from .result import PackageReport
 
 REPORT_SUFFIXES = (".json", ".md", ".html")
@@ -60,7 +61,19 @@ def to_json(reports: Sequence[PackageReport]) -> str:
 
 
 def _title(r: PackageReport) -> str:
-    return r.name or Path(r.source).name
+    return r.name or _file(r)
+
+
+def _file(r: PackageReport) -> str:
+    """The package's file name (``pkg/rdf.yaml`` for a folder's rdf): what tells two builds of one model apart."""
+    p = PurePosixPath(str(r.source).replace("\\", "/"))
+    return f"{p.parent.name}/{p.name}" if p.name.lower() in _RDF_NAMES and p.parent.name else p.name
+
+
+def _file_shown(r: PackageReport) -> str:
+    """:func:`_file` where the title is the rdf name and does not already say it, else empty."""
+    file = _file(r)
+    return "" if not r.name or r.name in (file, PurePosixPath(file).stem) else file
 
 
 def _ident(r: PackageReport) -> str:
@@ -69,6 +82,13 @@ def _ident(r: PackageReport) -> str:
 
 def _failed(r: PackageReport) -> list[str]:
     return [c.name for c in r.checks if c.status == "failed"]
+
+
+def _md_label(r: PackageReport) -> str:
+    """Title, zoo id and file name of a package, as Markdown."""
+    ident = f" `{_ident(r)}`" if r.model_id else ""
+    file = f" · `{_md_cell(_file_shown(r))}`" if _file_shown(r) else ""
+    return f"{_md_cell(_title(r))}{ident}{file}"
 
 
 def _md_cell(text: str) -> str:
@@ -106,18 +126,16 @@ def to_markdown(reports: Sequence[PackageReport], now: _dt.datetime | None = Non
     versions = " · ".join(f"{n} {v}" for n, v in library_versions())
     lines = [f"## samzoo validate: {passed} passed, {failed} failed", "",
              "| package | status | time | failed checks |", "|---|---|---:|---|"]
-    for r in reports:
-        ident = f" `{_ident(r)}`" if r.model_id else ""
-        lines.append(f"| {_md_cell(_title(r))}{ident} | {_ICON[r.status]} **{r.status}** | {r.seconds:.1f} s "
-                     f"| {', '.join(_failed(r)) or '-'} |")
+    lines.extend(f"| {_md_label(r)} | {_ICON[r.status]} **{r.status}** | {r.seconds:.1f} s | {', '.join(_failed(r)) or '-'} |"
+                 for r in reports)
     lines.append("")
     for r in reports:
-        ident = f" `{_ident(r)}`" if r.model_id else ""
         if not r.passed:
-            lines += [f"### ❌ FAILED: {_md_cell(_title(r))}{ident}", "", *_md_checks(r)]
+            lines += [f"### ❌ FAILED: {_md_label(r)}", "", *_md_checks(r)]
     for r in reports:
         if r.passed:
-            summary = f"✅ {_md_cell(_title(r))}{' ' + _ident(r) if r.model_id else ''}: passed ({r.seconds:.1f} s)"
+            file = f" · {_md_cell(_file_shown(r))}" if _file_shown(r) else ""
+            summary = f"✅ {_md_cell(_title(r))}{' ' + _ident(r) if r.model_id else ''}{file}: passed ({r.seconds:.1f} s)"
             lines += ["<details>", f"<summary>{summary}</summary>", "", *_md_checks(r), "</details>", ""]
     lines += [f"<sub>{timestamp(now)} · {versions}</sub>", ""]
     return "\n".join(lines)
@@ -136,7 +154,7 @@ def _template():
 
 def _html_package(r: PackageReport) -> dict[str, Any]:
     return {
-        "title": _title(r), "ident": _ident(r), "status": r.status, "seconds": r.seconds, "failed": _failed(r),
+        "title": _title(r), "ident": _ident(r), "file": _file_shown(r), "status": r.status, "seconds": r.seconds, "failed": _failed(r),
         "cover": r.cover if r.cover and r.cover.startswith("data:image/") else None,
         "source": r.source, "device": r.device, "quick": r.quick, "format_version": r.format_version,
         "checks": r.checks,

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ...catalog.people import is_placeholder
 from ...plumbing.untrusted import InputLimitError, read_bytes_bounded
 from ..result import CheckResult
 from ..check_spec import Check, PackageContext
@@ -25,12 +26,6 @@ COVER_ASPECTS = (1.0, 2.0)
 _VALIDATION_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*.*\bvalidation\b", re.IGNORECASE | re.MULTILINE)
 
 
-_PLACEHOLDER_NAMES = frozenset({
-    "", "unknown", "n/a", "na", "none", "null", "todo", "tbd", "tba", "anonymous", "anon", "author", "authors",
-    "maintainer", "name", "your name", "firstname lastname", "first last", "john doe", "jane doe", "xxx", "-", "?",
-})
-
-
 def placeholder_people(rdf: dict[str, Any]) -> list[str]:
     """``authors[i]`` / ``maintainers[i]`` entries whose name is a placeholder (``unknown``, ``TODO``, ...)."""
     found = []
@@ -40,7 +35,7 @@ def placeholder_people(rdf: dict[str, Any]) -> list[str]:
             name = person.get("name") if isinstance(person, dict) else person
             if name is None and isinstance(person, dict) and field == "maintainers" and person.get("github_user"):
                 continue  # a maintainer may be given by GitHub account alone
-            if " ".join(str(name or "").lower().split()).strip(" .") in _PLACEHOLDER_NAMES:
+            if is_placeholder(name):
                 found.append(f"{field}[{i}] is {name!r}")
     return found
 
