@@ -70,7 +70,7 @@ def _start_cluster(work: Path) -> tuple[str, list[subprocess.Popen]]:
     address = f"tcp://127.0.0.1:{port}"
     from samzoo.plumbing.jobs.cluster import LOCAL_CLUSTER_SETTINGS
 
-    # the local cluster's settings, as the environment variables the README recommends for CPU workers
+    # the local cluster's settings, as the environment variables docs/scaling.md recommends for CPU workers
     env = {**os.environ, **{"DASK_" + key.upper().replace(".", "__").replace("-", "_"): str(value)
                             for key, value in LOCAL_CLUSTER_SETTINGS.items()}}
     dask = [sys.executable, "-m", "dask"]

@@ -7,7 +7,7 @@ scalar path, whose ``erf`` (GELU) rounds differently from the vectorised one, so
 boundaries, i.e. the thread count, change the bits (vit_t embeddings with 3 or 7 threads differ
 from those with 1, 2 or 4 on an AVX2 machine); MKL's matrix products and oneDNN's kernels split
 their sums by thread as well (1 vs 2 threads differ on AVX-512 machines). With the count fixed,
-the bytes depend only on the machine's kernels (its instruction set): see README, "Reproducibility".
+the bytes depend only on the machine's kernels (its instruction set): see docs/build.md, "Reproducibility".
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Format 0.5.4 is the lowest that expresses the package: ``config.bioimageio.repro
 appeared with it. bioimageio.spec 0.5.12 reads it (it upgrades older 0.5 descriptions on load), and
 so do the specs of bioimageio.core 0.9.6 to 0.10.4, which cannot read format 0.5.12's file
 descriptions of ``documentation`` and ``covers``: those two are therefore plain relative paths
-(``samzoo validate --core ...`` measured which releases pass; see the README).
+(``samzoo validate --core ...`` measured which releases pass; see docs/validate.md).
 """
 
 from __future__ import annotations

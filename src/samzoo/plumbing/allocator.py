@@ -3,7 +3,7 @@
 SAM's ViT encoders allocate and free attention matrices of hundreds of MB per layer. glibc serves
 such blocks with ``mmap`` and returns them to the system on ``free``, so every layer faults its
 pages in again. Raising glibc's mmap and trim thresholds keeps those blocks in the heap for reuse,
-with the same peak memory (measured: README, "Memory allocator"). The setting is process-wide, so
+with the same peak memory (measured: docs/validate.md, "Memory allocator"). The setting is process-wide, so
 samzoo applies it for good only in processes it owns: the ``samzoo`` command, its worker processes
 and the demo. In the workers of a Dask cluster samzoo did not start, whose nannies set
 ``MALLOC_TRIM_THRESHOLD_`` (Dask's default: 64 KiB, return freed memory at once), it applies it for

@@ -32,7 +32,7 @@ from ..errors import ArgumentError, SamzooError, describe_error
 
 
 #: calls per local worker process below which a worker is not started: its start (imports of torch and
-#: bioimageio.core on every core) costs more than it wins on fewer calls (README, "Scaling out"; measured by
+#: bioimageio.core on every core) costs more than it wins on fewer calls (docs/scaling.md; measured by
 #: scripts/bench_scale.py).
 JOBS_PER_WORKER = 10
 JOBS_PER_WORKER_VARIABLE = "SAMZOO_JOBS_PER_WORKER"
