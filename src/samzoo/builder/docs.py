@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..catalog import Catalog, ModelSpec, is_builtin
+from ..catalog.recommend import VIT_H_ADVICE, domain_rules
 from .automatic_rdf import LABELS_MISMATCHED_PPM
 from .interactive_rdf import (
     EMBEDDINGS_ATOL,
@@ -18,19 +19,16 @@ from .interactive_rdf import (
 if TYPE_CHECKING:
     from .context import BuildContext
 
-_ROLE_ORDER = {"default": 0, "quality": 1, "fast": 2}
+def _rule_line(s: ModelSpec, spec: ModelSpec) -> str:
+    if s is spec and not is_builtin(s):
+        return f"- this model, {s.recommend.role}: {s.recommend.reason}"
+    return (f"- {s.recommend.role}: `{s.model_type}`" + (f" ({s.emoji + ' ' if s.emoji else ''}{s.nickname})" if s.nickname else "")
+            + f". {s.recommend.reason}")
 
 
 def model_rules(spec: ModelSpec, catalog: Catalog) -> list[str]:
-    """The "Choosing a Model" rules that concern this model: its domain's (or, without one, the general advice)."""
-    domain = [s for s in catalog.current(spec.domain) if s.recommend and is_builtin(s)]
-    specs = sorted(domain, key=lambda s: (_ROLE_ORDER[s.recommend.role], s.model_type))
-    lines = [f"- {s.recommend.role}: `{s.model_type}`" + (f" ({s.emoji + ' ' if s.emoji else ''}{s.nickname})" if s.nickname else "")
-             + f". {s.recommend.reason}" for s in specs]
-    if spec.recommend and spec not in specs:
-        lines.insert(0, f"- this model, {spec.recommend.role}: {spec.recommend.reason}")
-    lines.append("- `vit_h` models are not recommended: no advantage seen, significantly more resources.")
-    return lines
+    """The "Choosing a Model" rules that concern this model (the catalog's :func:`domain_rules`), as Markdown lines."""
+    return [*(_rule_line(s, spec) for s in domain_rules(spec, catalog)), f"- {VIT_H_ADVICE}"]
 
 
 def _about(spec: ModelSpec) -> str:

@@ -14,9 +14,14 @@ import re
 from dataclasses import dataclass
 
 from . import DOMAINS, Catalog, ModelSpec, load_catalog
+from .loading import is_builtin
 from ..plumbing.errors import ArgumentError, SamzooError
 
 _FALLBACK_DOMAIN = "natural"
+#: the order the "Choosing a Model" rules are told in
+_ROLE_ORDER = {"default": 0, "quality": 1, "fast": 2}
+#: the rule about the largest encoder, told after the domain's rules (package docs and model pages)
+VIT_H_ADVICE = "`vit_h` models are not recommended: no advantage seen, significantly more resources."
 #: irregular plurals of what people segment (singular -> plural forms), beyond the English -s / -es rules
 _IRREGULAR = {"nucleus": ("nuclei",), "mitochondrion": ("mitochondria",), "vesicle": (), "bacterium": ("bacteria",),
               "axon": (), "synapse": (), "cytoplasm": (), "lumen": ("lumina",)}
@@ -40,6 +45,15 @@ class Choice:
     def to_dict(self) -> dict:
         return {"model_type": self.model_type, "reason": self.reason, "alternatives": list(self.alternatives),
                 "fallback": self.fallback, "known_targets": list(self.known_targets)}
+
+
+def domain_rules(spec: ModelSpec, catalog: Catalog) -> tuple[ModelSpec, ...]:
+    """The models whose "Choosing a Model" rules concern ``spec``: the family's current models of its domain that
+    have a rule (default, quality, fast), and ``spec`` itself, first, when it has a rule but is not one of them."""
+    family = sorted((s for s in catalog.current(spec.domain) if s.recommend and is_builtin(s)),
+                    key=lambda s: (_ROLE_ORDER[s.recommend.role], s.model_type))
+    own = (spec,) if spec.recommend and spec not in family else ()
+    return (*own, *family)
 
 
 def _singular(word: str) -> str:

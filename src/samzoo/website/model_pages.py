@@ -8,13 +8,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..catalog import CATEGORIES, DOMAINS, ENCODERS, Catalog, ModelRef, ModelSpec, is_builtin, version_key
+from ..catalog.recommend import domain_rules
 from .bibtex_entries import bibtex, citation_key
 from .package_shelf import ShelfPackage, slug
 from .site_data import (
     CitationEntry, MatrixRow, ModelPage, PackageRow, Rule, Site, Snippet, Validation, VersionRow, WeightFormat, WeightLink,
 )
 
-_ROLE_ORDER = {"default": 0, "quality": 1, "fast": 2}
 _ENCODER_COLUMNS = ("vit_t", "vit_b", "vit_l", "vit_h")
 ZOO_PAGE = "https://bioimage.io/#/?id={}"
 
@@ -30,10 +30,9 @@ def _citations(items: Sequence[tuple[str, str | None, str | None]]) -> tuple[Cit
 
 
 def _rules(spec: ModelSpec, catalog: Catalog) -> tuple[Rule, ...]:
-    """The "Choosing a model" rules of the spec's domain (samzoo's own models), and the spec's own if it has one."""
-    domain = [s for s in catalog.current(spec.domain) if s.recommend and (is_builtin(s) or s is spec)]
-    ordered = sorted(domain, key=lambda s: (_ROLE_ORDER[s.recommend.role], s.model_type))
-    return tuple(Rule(s.recommend.role, s.model_type, tuple(s.recommend.targets), s.recommend.reason, s is spec) for s in ordered)
+    """The "Choosing a model" rules of the spec's domain (the catalog's :func:`domain_rules`)."""
+    return tuple(Rule(s.recommend.role, s.model_type, tuple(s.recommend.targets), s.recommend.reason, s is spec)
+                 for s in domain_rules(spec, catalog))
 
 
 def _versions(spec: ModelSpec) -> tuple[VersionRow, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
+from ..catalog.recommend import VIT_H_ADVICE
 from .site_data import ModelPage, Site
 
 #: the static files every page links to (package data in ``templates/``), written under ``assets/``
@@ -15,10 +16,21 @@ ASSETS = ("site.css", "site.js")
 def _env():
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("samzoo.website", "templates"), autoescape=True,
         trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
     )
+    env.filters["code_spans"] = code_spans
+    env.globals["vit_h_advice"] = VIT_H_ADVICE
+    return env
+
+
+def code_spans(text: str):
+    """Escaped text whose Markdown `code spans` become ``<code>`` (the catalog's rule texts are Markdown)."""
+    from markupsafe import Markup, escape
+
+    parts = str(text).split("`")
+    return Markup("".join(f"<code>{escape(p)}</code>" if i % 2 else str(escape(p)) for i, p in enumerate(parts)))
 
 
 def _made_from(site: Site) -> str:
