@@ -6,19 +6,18 @@ exit code. Only this package prints and parses arguments. Errors derived from
 :class:`samzoo.plumbing.errors.SamzooError` are printed as one line, without a
 traceback, and end with their exit code: 0 ok, 1 a failure at run time (network,
 hash mismatch, failed validation), 2 a usage error (bad arguments, unknown names,
-missing files given on the command line), 130 interrupted, 141 stdout closed early.
+missing files given on the command line), 130 interrupted, 143 terminated, 141 stdout closed early
+(``_guard.run_guarded``).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import pkgutil
-import signal
 import sys
 
-from ..plumbing.errors import ArgumentError, SamzooError
+from ._guard import stdout_closed, run_guarded
 
 
 def _flag_names(parser: argparse.ArgumentParser) -> dict[str, str]:
@@ -85,60 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..plumbing.allocator import keep_freed_memory
 
     keep_freed_memory()  # our own process: reuse the encoder's large blocks instead of faulting them in
-    previous = signal.signal(signal.SIGTERM, _terminate) if _main_thread() else None
-    try:
-        return int(args.func(args) or 0)
-    except ArgumentError as e:  # the library names the argument; say it as this command's flag
-        print(f"samzoo: error: {e.render(getattr(args, '_flag_names', {}))}", file=sys.stderr)
-        return e.exit_code
-    except SamzooError as e:
-        print(f"samzoo: error: {e}", file=sys.stderr)
-        return e.exit_code
-    except Terminated:
-        print("samzoo: terminated (SIGTERM); nothing half-written was left behind", file=sys.stderr)
-        return 128 + signal.SIGTERM
-    except KeyboardInterrupt:
-        print("samzoo: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # the reader went away (`samzoo list | head -1`): stop quietly, as Unix tools do
-        return _stdout_closed()
-
-    except OSError as e:  # a file or folder the library did not expect to fail (the class, not one instance)
-        where = f"{e.filename}: " if e.filename else ""
-        print(f"samzoo: error: {where}{e.strerror or type(e).__name__}", file=sys.stderr)
-        return 1
-    except Exception as e:  # a bug: one line, the traceback only on request
-        if os.environ.get("SAMZOO_DEBUG"):
-            raise
-        msg = " ".join(str(e).split())[:300]
-        print(f"samzoo: internal error: {type(e).__name__}: {msg}; please report this (SAMZOO_DEBUG=1 shows the traceback)", file=sys.stderr)
-        return 1
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (``timeout``, Slurm, ``docker stop``), raised like Ctrl-C so every cleanup runs."""
-
-
-def _terminate(signum, frame) -> None:
-    raise Terminated()
-
-
-def _main_thread() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
-
-
-def _stdout_closed() -> int:
-    """Point stdout at /dev/null so the interpreter's final flush does not raise again; exit 141 (128 + SIGPIPE)."""
-    import os
-
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    return 141
+    return run_guarded(lambda: args.func(args), getattr(args, "_flag_names", {}))
 
 
 def run() -> None:
@@ -147,7 +93,7 @@ def run() -> None:
     try:
         sys.stdout.flush()
     except BrokenPipeError:
-        code = _stdout_closed()
+        code = stdout_closed()
     sys.exit(code)
 
 

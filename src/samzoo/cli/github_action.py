@@ -19,7 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..plumbing.errors import ArgumentError, OutputError, SamzooError, describe_error
+from ..plumbing.errors import ArgumentError, OutputError, SamzooError
+from ._guard import run_guarded
 
 #: the library's argument names -> the action's input names (how a bad value is reported)
 INPUT_NAMES = {"packages": "packages", "core_versions": "core", "report": "report", "quick": "quick"}
@@ -169,25 +170,14 @@ def _write(reports: list, inputs: ActionInputs, environ: Mapping[str, str]) -> i
 def main(environ: Mapping[str, str] | None = None) -> int:
     """Run the step; its exit code (0 all passed, 1 a package failed or an output failed, 2 bad inputs)."""
     environ = os.environ if environ is None else environ
-    try:
+
+    def step() -> int:
         inputs = read_inputs(environ)
         reports = _validate(inputs)
         code = _write(reports, inputs, environ)
-    except ArgumentError as e:
-        print(f"samzoo: error: input {e.render(INPUT_NAMES)}", file=sys.stderr)
-        return e.exit_code
-    except SamzooError as e:
-        print(f"samzoo: error: {e}", file=sys.stderr)
-        return e.exit_code
-    except KeyboardInterrupt:
-        print("samzoo: interrupted", file=sys.stderr)
-        return 130
-    except Exception as e:  # a bug: one line, the traceback only on request
-        if environ.get("SAMZOO_DEBUG"):
-            raise
-        print(f"samzoo: internal error: {describe_error(e)}; please report this (SAMZOO_DEBUG=1 shows the traceback)", file=sys.stderr)
-        return 1
-    return code or (0 if all(r.passed for r in reports) else 1)
+        return code or (0 if all(r.passed for r in reports) else 1)
+
+    return run_guarded(step, INPUT_NAMES, argument_prefix="input ")
 
 
 if __name__ == "__main__":
