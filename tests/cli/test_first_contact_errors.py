@@ -39,9 +39,11 @@ def test_a_mistyped_flag_or_command_is_one_line():
 
 
 def test_a_folder_as_image_and_a_package_as_checkpoint_are_named_for_what_they_are(tmp_path, vit_t_checkpoint, package_zip):
-    folder = _one_line(run_cli("build", "vit_t_lm", "--checkpoint", str(vit_t_checkpoint), "--image", str(tmp_path) + "/",
-                               "-o", str(tmp_path / "out") + "/"))
-    assert folder.endswith(f"--image: {tmp_path} is a folder; pass an image file in it (PNG, TIFF, JPEG, ... or .npy)"), folder
+    proc = run_cli("build", "vit_t_lm", "--checkpoint", str(vit_t_checkpoint), "--image", str(tmp_path) + "/",
+                   "-o", str(tmp_path / "out") + "/")
+    folder = _one_line(proc)
+    assert folder == f"samzoo: error: --image: {tmp_path} is a folder; pass an image file in it (PNG, TIFF, JPEG, ... or .npy)"
+    assert proc.stderr == folder + "\n"  # said before any work, so before any note about the weights or version
     package = _one_line(run_cli("build", "vit_t_lm", "--checkpoint", str(package_zip), "-o", str(tmp_path / "out") + "/"))
     assert package == (f"samzoo: error: {package_zip}: a BioImage.IO package (it holds an rdf.yaml), not a checkpoint; "
                        "pass the SAM weights it was built from (a .pt state dict or micro-sam checkpoint)")

@@ -22,7 +22,7 @@ from .context import BuildContext, BuildRequest, BuildResult, Timer
 from .exports.export_job import start_exports
 from .exports.plan import parse_weight_formats, plan_formats
 from .output import output_near, output_path, seal
-from .sample_inputs import load_sample_inputs
+from .sample_inputs import check_image_file, load_sample_inputs
 from .staging import staging_next_to
 from .versioning import decide_version
 
@@ -88,6 +88,9 @@ def build_package(
     catalog = catalog or load_catalog()
     ref = catalog.lookup(name)
     check_people(ref.spec)  # before any work: a placeholder author fails the zoo check at the end
+    for argument, path in (("image", image), ("labels", labels)):
+        if path is not None:
+            check_image_file(path, argument)  # before any work or note: a folder, a missing file
     b = BuildContext(spec=ref.spec, catalog=catalog, checkpoint=Path(checkpoint), timer=Timer(), on_message=on_message,
                      on_stage=on_stage, cover_caption=cover_caption, weight_formats=formats, overwrite=overwrite)
     request = BuildRequest(decoder=decoder, image=image, labels=labels, output=output, version=version, force=force,

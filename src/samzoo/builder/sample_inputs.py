@@ -108,18 +108,25 @@ def domain_image(domain: str) -> tuple[np.ndarray, str]:
     return square_and_shrink(to_rgb_uint8(getattr(skimage.data, loader)())), about
 
 
-def read_array(path: str | Path, argument: str) -> np.ndarray:
-    """Read an image file (PNG, TIFF, JPEG, ... or .npy) into an array; an ``argument`` error otherwise.
-
-    The file is untrusted: its size is read from its header and checked (:func:`check_image_size`)
-    before a pixel is decoded.
-    """
+def check_image_file(path: str | Path, argument: str) -> Path:
+    """``path`` as a :class:`Path` if it is an image file whose header gives an acceptable size; an ``argument``
+    error (a folder, a missing file, an image too large) otherwise. Reads the header only."""
     path = Path(path)
     if path.is_dir():
         raise ArgumentError(argument, f"{path} is a folder; pass an image file in it (PNG, TIFF, JPEG, ... or .npy)")
     if not path.is_file():
         raise ArgumentError(argument, f"file {path} does not exist; check the path")
     check_image_size(_header_shape(path, argument), path, argument)
+    return path
+
+
+def read_array(path: str | Path, argument: str) -> np.ndarray:
+    """Read an image file (PNG, TIFF, JPEG, ... or .npy) into an array; an ``argument`` error otherwise.
+
+    The file is untrusted: its size is read from its header and checked (:func:`check_image_size`)
+    before a pixel is decoded.
+    """
+    path = check_image_file(path, argument)
     try:
         if path.suffix.lower() == ".npy":
             return np.load(path, allow_pickle=False)
