@@ -127,3 +127,26 @@ def test_the_site_loads_nothing_from_elsewhere(site):
     external = re.compile(r'<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)="(?:https?:)?//', re.I)
     for page in site.rglob("*.html"):
         assert not external.search(page.read_text(encoding="utf-8")), f"{page.name} loads a script, style or font from another site"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from helpers.browser import launch
+
+    yield from launch()
+
+
+def test_every_page_opens_from_disk_in_chromium_without_an_error(site, browser):
+    """As a reader opens the built folder: no console error, no failed load, nothing fetched from another site."""
+    page = browser.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} ({r.failure})")
+            if r.failure != "net::ERR_ABORTED" else None)  # aborted: a late load (the favicon) cut by the next goto
+    page.route("http*://**/*", lambda route: (problems.append(f"outside: {route.request.url}"), route.abort()))
+    pages = sorted(p for p in site.rglob("*.html") if p.name != "404.html")  # 404.html: a server's, links from /
+    for html_file in pages:
+        page.goto(html_file.as_uri(), wait_until="load")
+        assert not problems, f"{html_file.relative_to(site)}: {problems}"
+    assert len(pages) > 15

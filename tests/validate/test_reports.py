@@ -12,13 +12,13 @@ import datetime as dt
 import io
 import json
 import re
-import shutil
 import subprocess
 from html.parser import HTMLParser
 
 import numpy as np
 import pytest
 
+from helpers.browser import SKIP_REASON, chromium
 from samzoo.validate.bioimageio_summary import to_validation_summary, write_validation_summaries
 from samzoo.validate.report import library_versions, to_html, to_json, to_markdown, write_report
 from samzoo.validate.result import CheckResult, PackageReport
@@ -180,15 +180,11 @@ def test_summary_target_errors_name_the_argument(tmp_path, reports):
     assert e.value.argument == "summary" and "3 packages need a folder" in str(e.value)
 
 
-def _chromium() -> str | None:
-    return next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
-
-
-@pytest.mark.skipif(_chromium() is None, reason="no Chromium on PATH (Debian: apt-get install chromium; .ci/run installs it)")
+@pytest.mark.skipif(chromium() is None, reason=SKIP_REASON)
 def test_html_report_renders_in_headless_chromium(tmp_path, reports):
     """The page opens in a real browser: its DOM has the overview with one row per package, and it paints."""
     page = write_report(reports, tmp_path / "report.html")
-    flags = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+    flags = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
              f"--user-data-dir={tmp_path / 'profile'}", "--no-first-run", "--window-size=1200,900"]
     dom = subprocess.run([*flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=180)
     assert dom.returncode == 0, dom.stderr[-2000:]

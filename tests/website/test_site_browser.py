@@ -5,19 +5,15 @@ fetched from outside the folder, links and images resolve, the filter narrows th
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from helpers.browser import launch
 from helpers.cli import REPO
 
 pytestmark = pytest.mark.slow  # the package fixture builds and validates one vit_t package (~45 s)
-
-
-def _chromium() -> str | None:
-    return next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
 
 
 def _artifacts() -> Path:
@@ -38,13 +34,7 @@ def site(package_folder, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    if _chromium() is None:
-        pytest.skip("no Chromium on PATH (Debian: apt-get install chromium; .ci/run installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install samzoo[test])")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=_chromium(), args=["--no-sandbox", "--disable-dev-shm-usage"])
-        yield b
-        b.close()
+    yield from launch()
 
 
 @pytest.fixture
