@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import json
 import re
 import zipfile
@@ -145,6 +147,27 @@ def test_a_site_is_replaced_as_a_whole_and_a_failed_write_leaves_nothing(tmp_pat
         write_site(target, {"a.html": b"a", "../escape.html": b"b"})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no temporary folder left, the site kept
     assert (target / "index.html").read_bytes() == b"two" and not (tmp_path / "escape.html").exists()
+
+
+def test_an_interrupt_between_the_two_renames_brings_the_previous_site_back(tmp_path, monkeypatch):
+    import samzoo.website.site_write as site_write
+
+    target = tmp_path / "site"
+    write_site(target, {"index.html": b"one"})
+    real_replace, calls = os.replace, []
+
+    def replace(src, dst):  # the first rename (old site aside) happens; Ctrl-C arrives before the second
+        calls.append(dst)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(site_write.os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        write_site(target, {"index.html": b"two"})
+    monkeypatch.undo()
+    assert (target / "index.html").read_bytes() == b"one"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
 def test_the_command_writes_the_site_and_reports_bad_folders_in_one_line(tmp_path):

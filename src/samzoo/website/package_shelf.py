@@ -7,7 +7,6 @@ adds each package's sha256 and build status. A zip that cannot be read is left o
 
 from __future__ import annotations
 
-import hashlib
 import re
 import zipfile
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import yaml
 
 from ..plumbing.collection_index import INDEX_NAME, read_collection
 from ..plumbing.errors import ArgumentError, SamzooError, one_line
+from ..plumbing.hashing import file_digest
 from ..plumbing.rdf_files import rdf_in_names
 from ..plumbing.untrusted import parse_yaml, read_member_bounded
 
@@ -93,11 +93,6 @@ def _authors(rdf: dict) -> tuple[str, ...]:
     return tuple(n for n in (_text(a.get("name"), 200) for a in items[:50] if isinstance(a, dict)) if n)
 
 
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
 def read_package(path: Path, entry: dict[str, Any] | None) -> ShelfPackage:
     """One package zip; a one-line :class:`SamzooError` when it is not a readable package."""
     name = path.name
@@ -122,7 +117,7 @@ def read_package(path: Path, entry: dict[str, Any] | None) -> ShelfPackage:
         name=_text(rdf.get("name"), 200) or path.stem, description=_text(rdf.get("description")) or "",
         mode=_text(ours.get("mode"), 20) or _text(entry.get("mode"), 20) or "interactive",
         encoder=_text(ours.get("encoder"), 20), domain=_text(ours.get("domain"), 40), formats=_formats(rdf),
-        sha256=entry.get("sha256") if isinstance(entry.get("sha256"), str) else _sha256(path), size=path.stat().st_size,
+        sha256=entry.get("sha256") if isinstance(entry.get("sha256"), str) else file_digest(path), size=path.stat().st_size,
         build_status=_text(entry.get("status"), 20), cover=cover, cover_suffix=suffix, cite=_cite(rdf),
         authors=_authors(rdf), license=_text(rdf.get("license"), 60),
     )

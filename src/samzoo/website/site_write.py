@@ -56,6 +56,9 @@ def write_site(target: str | Path, files: Mapping[str, bytes]) -> Path:
         where = e.filename or target
         raise OutputError(f"{where}: cannot write the site ({e.strerror or type(e).__name__}); choose another folder") from None
     finally:
+        if old.exists() and not target.exists():  # interrupted between the two renames: the previous site comes back
+            with contextlib.suppress(OSError):
+                os.replace(old, target)
         for leftover in (staging, old):
             with contextlib.suppress(OSError):
                 shutil.rmtree(leftover)
