@@ -127,12 +127,12 @@ def outputs_text(reports: Sequence, report: Path | None) -> str:
     ])
 
 
-def _append(path: str, text: str, what: str) -> None:
+def _append_outputs(path: str, text: str) -> None:
     try:
         with open(path, "a", encoding="utf-8") as f:
             f.write(text)
     except OSError as e:
-        raise OutputError(f"{what} {path}: cannot append to it ({e.strerror or type(e).__name__})") from None
+        raise OutputError(f"$GITHUB_OUTPUT {path}: cannot append to it ({e.strerror or type(e).__name__})") from None
 
 
 def _validate(inputs: ActionInputs) -> list:
@@ -148,13 +148,13 @@ def _validate(inputs: ActionInputs) -> list:
 
 def _write(reports: list, inputs: ActionInputs, environ: Mapping[str, str]) -> int:
     """The report file, the step summary and the outputs, each tried; 1 when one could not be written."""
-    from ..validate.report import to_markdown, write_report
+    from ..validate.report import append_step_summary, write_report
 
     code = 0
     steps = [
         (inputs.report, lambda: write_report(reports, inputs.report)),
-        (environ.get("GITHUB_STEP_SUMMARY"), lambda: _append(environ["GITHUB_STEP_SUMMARY"], to_markdown(reports) + "\n", "$GITHUB_STEP_SUMMARY")),
-        (environ.get("GITHUB_OUTPUT"), lambda: _append(environ["GITHUB_OUTPUT"], outputs_text(reports, inputs.report), "$GITHUB_OUTPUT")),
+        (environ.get("GITHUB_STEP_SUMMARY"), lambda: append_step_summary(reports, environ["GITHUB_STEP_SUMMARY"])),
+        (environ.get("GITHUB_OUTPUT"), lambda: _append_outputs(environ["GITHUB_OUTPUT"], outputs_text(reports, inputs.report))),
     ]
     for wanted, write in steps:
         if not wanted:
