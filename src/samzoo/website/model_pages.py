@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ..catalog import CATEGORIES, DOMAINS, ENCODERS, Catalog, ModelRef, ModelSpec, is_builtin, version_key
+from ..catalog import CATEGORIES, DOMAINS, ENCODERS, Catalog, ModelRef, ModelSpec, is_builtin, version_key, zoo_id
 from ..catalog.recommend import domain_rules
 from .bibtex_entries import bibtex, citation_key
 from .package_shelf import ShelfPackage, slug
@@ -46,10 +46,6 @@ def _versions(spec: ModelSpec) -> tuple[VersionRow, ...]:
     return tuple(rows)
 
 
-def _name(model_type: str, nickname: str | None, zoo_version: str | None) -> str:
-    return f"{nickname}/{zoo_version}" if nickname and zoo_version else model_type
-
-
 def _snippets(model_type: str, name: str, *, micro_sam: bool, package: str | None, automatic: bool,
               weights: bool = True) -> tuple[Snippet, ...]:
     """Usage: samzoo by name, ``bioimageio predict`` (the zoo id or a package), micro-sam and napari (the family's models)."""
@@ -78,8 +74,7 @@ def cover_path(p: ShelfPackage) -> str | None:
 
 
 def _package_row(p: ShelfPackage, href: str, validation: Validation | None) -> PackageRow:
-    zoo_id = f"{p.rdf_id}/{p.version}" if p.rdf_id and p.version else None
-    return PackageRow(p.file, href, p.model_type, zoo_id, p.version, p.mode, p.sha256, p.size,
+    return PackageRow(p.file, href, p.model_type, zoo_id(p.rdf_id, p.version), p.version, p.mode, p.sha256, p.size,
                       tuple(WeightFormat(n, s) for n, s in p.formats), p.build_status, validation, cover_path(p))
 
 
@@ -103,16 +98,17 @@ def _modes(spec: ModelSpec | None, packages: Sequence[ShelfPackage]) -> tuple[st
 
 def catalog_page(spec: ModelSpec, catalog: Catalog, packages: Sequence[PackageRow], shelf: Sequence[ShelfPackage]) -> ModelPage:
     """The page of a catalog model, with the packages built of it (newest first)."""
-    name = _name(spec.model_type, spec.nickname, spec.current.zoo_version)
+    name = zoo_id(spec.nickname, spec.current.zoo_version) or spec.model_type
     package = packages[0].file if packages else None
+    modes = _modes(spec, shelf)
     return ModelPage(
         slug=slug(spec.model_type), model_type=spec.model_type, display_name=spec.display_name, nickname=spec.nickname,
         emoji=spec.emoji, encoder=spec.encoder, domain=spec.domain, category=spec.category, status=spec.status,
         description=spec.description, license=spec.license, authors=tuple(a.name for a in spec.authors), tags=tuple(spec.tags),
-        modes=_modes(spec, shelf), rules=_rules(spec, catalog), versions=_versions(spec), packages=tuple(packages),
+        modes=modes, rules=_rules(spec, catalog), versions=_versions(spec), packages=tuple(packages),
         citations=_citations([(c.text, c.doi, c.url) for c in spec.citations]),
         snippets=_snippets(spec.model_type, name, micro_sam=is_builtin(spec) and spec.status == "current", package=package,
-                           automatic="automatic" in _modes(spec, shelf), weights=spec.current.weights is not None),
+                           automatic="automatic" in modes, weights=spec.current.weights is not None),
         zoo_url=ZOO_PAGE.format(spec.nickname) if spec.nickname and any(v.zoo_version for v in spec.versions) else None,
     )
 
