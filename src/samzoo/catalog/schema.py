@@ -20,7 +20,8 @@ from .vocabulary import CATEGORIES, Domain, Encoder, Role, Status
 
 
 _NICKNAME = re.compile(r"^[a-z]+-[a-z]+$")
-_MODEL_TYPE = re.compile(r"^[a-z][a-z0-9_]*$")
+#: a model type (``vit_t_mylab``): a lower-case letter, then lower-case letters, digits and ``_``
+MODEL_TYPE = re.compile(r"^[a-z][a-z0-9_]*$")
 _ZENODO_RECORD = re.compile(r"zenodo\.(?:org/records?/|)(\d+)|zenodo\.(\d+)", re.IGNORECASE)
 
 
@@ -137,7 +138,7 @@ class ModelSpec(_Frozen):
     @field_validator("model_type")
     @classmethod
     def _model_type(cls, v: str) -> str:
-        if not _MODEL_TYPE.match(v):
+        if not MODEL_TYPE.match(v):
             raise ValueError(f"model_type {v!r} must be lower-case letters, digits and '_', e.g. 'vit_b_lm'")
         return v
 

@@ -24,10 +24,9 @@ from ..plumbing.hashing import file_hash, parse_hash
 from .loading import load_spec_file, user_spec_dir
 from .lookup import Catalog, load_catalog
 from .people import checked_person
-from .schema import ModelSpec
+from .schema import MODEL_TYPE, ModelSpec
 from .vocabulary import ENCODERS
 
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def dump_spec(spec: ModelSpec) -> str:
@@ -64,7 +63,7 @@ def _weights_entry(value: str, digest: str | None, argument: str, hash_argument:
 
 
 def _check_name(name: str, encoder: str) -> None:
-    if not _NAME.match(name):
+    if not MODEL_TYPE.match(name):
         raise ArgumentError("name", f"model name {name!r} must be lower-case letters, digits and '_', e.g. '{encoder}_mylab'")
     if encoder not in ENCODERS:
         raise ArgumentError("encoder", f"{encoder!r} is not an encoder; choose one of {', '.join(ENCODERS)}")
@@ -178,7 +177,7 @@ def remove_model(name: str, directory: str | os.PathLike | None = None) -> Path:
     """Delete ``<user catalog>/<name>.yaml`` (only the user catalog's specs can be removed); returns its path."""
     folder = _user_dir(directory)
     target = folder / f"{name}.yaml"
-    if not _NAME.match(name) or not target.is_file():
+    if not MODEL_TYPE.match(name) or not target.is_file():
         mine = [s.model_type for s in user_models(folder)]
         known = f"it holds: {', '.join(mine)}" if mine else "it is empty"
         raise ArgumentError("name", f"{name!r} is not in your catalog ({folder}); {known}")
@@ -193,7 +192,7 @@ def record_zoo_id(name: str, zoo_id: str, directory: str | os.PathLike | None = 
     Its next build then names the id in the rdf, and its next publish is a new version of that model.
     """
     target = _user_dir(directory) / f"{name}.yaml"
-    if not _NAME.match(name) or not target.is_file():
+    if not MODEL_TYPE.match(name) or not target.is_file():
         return None
     spec = load_spec_file(target)
     if spec.nickname:

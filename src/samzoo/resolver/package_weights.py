@@ -8,7 +8,6 @@ The encoder weights are ``weights.pytorch_state_dict.source`` (with its
 from __future__ import annotations
 
 import contextlib
-import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import BinaryIO
 
 import yaml
 
+from ..catalog.schema import MODEL_TYPE
 from ..plumbing.errors import SamzooError
 from ..plumbing.hashing import Digest
 from ..plumbing.rdf_files import rdf_in_folder, rdf_in_names
@@ -28,10 +28,6 @@ from ..plumbing.untrusted import (
     read_member_bounded,
     read_text_bounded,
 )
-
-#: a catalog model type (``vit_t_mylab``): lower-case letters, digits and ``_``, as ``samzoo catalog add`` allows
-_MODEL_TYPE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-
 
 class PackageError(SamzooError):
     """A package without readable pytorch_state_dict weights."""
@@ -126,7 +122,7 @@ def _samzoo_model_type(rdf: dict) -> str | None:
     config = rdf.get("config")
     samzoo = config.get("samzoo") if isinstance(config, dict) else None
     value = samzoo.get("model_type") if isinstance(samzoo, dict) else None
-    return value if isinstance(value, str) and _MODEL_TYPE.match(value) else None
+    return value if isinstance(value, str) and len(value) <= 64 and MODEL_TYPE.match(value) else None
 
 
 @contextlib.contextmanager

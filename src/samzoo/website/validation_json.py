@@ -12,6 +12,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from ..plumbing.errors import ArgumentError, SamzooError, one_line
+from ..plumbing.rdf_files import RDF_NAMES
 from ..plumbing.untrusted import load_json_bounded
 from .site_data import CheckRow, CoreRow, Validation
 
@@ -32,7 +33,7 @@ def _status(value: Any) -> str:
 def source_key(source: str) -> str:
     """The file name a report's ``source`` names: the zip's, or a package folder's for an rdf path."""
     parts = PurePath(source.replace("\\", "/").rstrip("/")).parts
-    if len(parts) >= 2 and parts[-1].lower() in ("rdf.yaml", "bioimageio.yaml"):
+    if len(parts) >= 2 and parts[-1].lower() in RDF_NAMES:
         return parts[-2]
     return parts[-1] if parts else source
 
